@@ -1,0 +1,17 @@
+package io.llmcap.server.ledger;
+
+import io.llmcap.server.cap.CapInstance;
+
+/** One cap instance's counters at a point in time. */
+public record CapStatus(CapInstance cap, long spentNanos, long reservedNanos) {
+
+  /** What is still free to reserve: limit minus spent minus reserved, never negative. */
+  public long remainingNanos() {
+    return Math.max(0, cap.limitNanos() - spentNanos - reservedNanos);
+  }
+
+  /** Spent alone has reached the limit: no call can fit until the window resets. */
+  public boolean exhausted() {
+    return spentNanos >= cap.limitNanos();
+  }
+}
