@@ -1,0 +1,60 @@
+package io.llmcap.server;
+
+import io.llmcap.pricing.ModelPrice;
+import io.llmcap.pricing.PriceCatalog;
+import io.llmcap.pricing.PriceOverride;
+import io.llmcap.pricing.PricingException;
+import io.llmcap.server.cap.CapPolicy;
+import io.llmcap.server.config.CapsConfig;
+import io.llmcap.server.config.ConfigException;
+import io.llmcap.server.config.PricingConfig;
+import io.llmcap.server.config.StoreConfig;
+import io.llmcap.server.ledger.LedgerException;
+import io.llmcap.server.ledger.LedgerStore;
+import io.llmcap.server.ledger.memory.MemoryLedgerStore;
+import io.llmcap.server.provider.ProviderRegistry;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+
+/** Turns a caps file into a ready {@link Engine}: loads prices, opens the spend store. */
+public final class EngineFactory {
+  /** Catalog key under which the {@code enforcement.unknownModel} price is kept. */
+  static final String UNKNOWN_MODEL_KEY = "llmcap/unknown-model";
+
+  private EngineFactory() {}
+
+  /** Prices and cap policy of a config, without opening a store (used by {@code llmcap check}). */
+  public static PriceCatalog catalog(PricingConfig pricing) throws PricingException {
+    PriceCatalog catalog = "bundled".equals(pricing.catalog())
+        ? PriceCatalog.bundled()
+        : PriceCatalog.load(Path.of(pricing.catalog()));
+    return pricing.overrides().isEmpty() ? catalog : catalog.withOverrides(pricing.overrides());
+  }
+
+  public static Engine create(CapsConfig config, Clock clock) throws ConfigException, LedgerException {
+    PriceCatalog catalog;
+    ModelPrice unknownModelPrice = null;
+    try {
+      catalog = catalog(config.pricing());
+      PriceOverride unknown = config.enforcement().unknownModelOverride(UNKNOWN_MODEL_KEY);
+      if (unknown != null) {
+        unknownModelPrice = catalog.withOverrides(List.of(unknown)).entry(UNKNOWN_MODEL_KEY).orElseThrow();
+      }
+    } catch (PricingException e) {
+      throw new ConfigException(config.source(), 0, 0, "pricing", e.getMessage());
+    }
+    LedgerStore ledger = openStore(config.store(), clock);
+    return new Engine(config, catalog, new CapPolicy(config.caps()), ProviderRegistry.standard(), unknownModelPrice,
+        ledger, clock);
+  }
+
+  private static LedgerStore openStore(StoreConfig store, Clock clock) throws ConfigException, LedgerException {
+    if (store.type() != StoreConfig.Type.MEMORY) {
+      throw new ConfigException(null, 0, 0, "store.type",
+          "store type '" + store.type().name().toLowerCase(java.util.Locale.ROOT)
+              + "' is not available in this build; use 'memory'");
+    }
+    return MemoryLedgerStore.open(store.path(), store.holdTtl(), clock);
+  }
+}

@@ -1,0 +1,103 @@
+package io.llmcap.server;
+
+import io.grpc.Server;
+import io.grpc.ServerBuilder;
+import io.grpc.ServerInterceptors;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.llmcap.server.admin.AdminHttpServer;
+import io.llmcap.server.authz.AuthzService;
+import io.llmcap.server.extproc.ExtProcService;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Owns the gRPC server (ext_proc, ext_authz, health), the admin HTTP port and the engine. Built
+ * from a {@link ServerBuilder} so tests can run it in-process.
+ *
+ * <p>Shutdown order: health NOT_SERVING (Envoy's health checks steer new calls away), stop
+ * accepting calls, let in-flight streams finish and settle within the grace period, force the
+ * rest (their cancellation settles them), then close the store.
+ */
+public final class LlmcapServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(LlmcapServer.class);
+  /** Buffered request bodies arrive as one gRPC message: allow large prompts (Envoy's buffer limit is the real bound). */
+  public static final int MAX_INBOUND_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+  private final AtomicReference<Engine> engine;
+  private final Server grpc;
+  private final HealthStatusManager health = new HealthStatusManager();
+  private final AtomicBoolean serving = new AtomicBoolean();
+  private final Duration grace;
+  private AdminHttpServer admin;
+
+  public LlmcapServer(ServerBuilder<?> builder, Engine engine, Duration grace) {
+    this.engine = new AtomicReference<>(engine);
+    this.grace = grace;
+    String instanceId = UUID.randomUUID().toString().substring(0, 8);
+    this.grpc = builder
+        .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
+        .addService(ServerInterceptors.intercept(new ExtProcService(this.engine::get, instanceId),
+            ExtProcService.providerHintInterceptor()))
+        .addService(new AuthzService(this.engine::get))
+        .addService(health.getHealthService())
+        .build();
+  }
+
+  /** Starts gRPC, and the admin port when {@code adminAddress} is not null. */
+  public LlmcapServer start(InetSocketAddress adminAddress) throws IOException {
+    grpc.start();
+    serving.set(true);
+    health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
+    if (adminAddress != null) {
+      admin = AdminHttpServer.start(adminAddress, engine::get, serving::get);
+    }
+    return this;
+  }
+
+  public int grpcPort() {
+    return grpc.getPort();
+  }
+
+  public int adminPort() {
+    return admin == null ? -1 : admin.port();
+  }
+
+  public Engine engine() {
+    return engine.get();
+  }
+
+  public void awaitTermination() throws InterruptedException {
+    grpc.awaitTermination();
+  }
+
+  @Override
+  public void close() {
+    if (!serving.getAndSet(false)) {
+      return;
+    }
+    health.enterTerminalState();
+    grpc.shutdown();
+    try {
+      if (!grpc.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+        log.warn("in-flight calls still open after {}s; cancelling them (each is settled)", grace.toSeconds());
+        grpc.shutdownNow();
+        grpc.awaitTermination(5, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      grpc.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+    if (admin != null) {
+      admin.close();
+    }
+    engine.get().ledger().close();
+    log.info("LLMCap stopped");
+  }
+}

@@ -1,0 +1,464 @@
+package io.llmcap.server.extproc;
+
+import com.google.protobuf.ByteString;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.BodySendMode;
+import io.envoyproxy.envoy.service.ext_proc.v3.BodyMutation;
+import io.envoyproxy.envoy.service.ext_proc.v3.BodyResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.CommonResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.HeaderMutation;
+import io.envoyproxy.envoy.service.ext_proc.v3.HeadersResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.HttpBody;
+import io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders;
+import io.envoyproxy.envoy.service.ext_proc.v3.ImmediateResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
+import io.llmcap.pricing.CostCalculator;
+import io.llmcap.pricing.ModelPrice;
+import io.llmcap.pricing.NanoUsd;
+import io.llmcap.pricing.UnknownModelException;
+import io.llmcap.pricing.UnpriceableUsageException;
+import io.llmcap.server.Engine;
+import io.llmcap.server.cap.CallAttributes;
+import io.llmcap.server.cap.CapInstance;
+import io.llmcap.server.config.EnforcementConfig;
+import io.llmcap.server.config.StoreConfig;
+import io.llmcap.server.ledger.CapStatus;
+import io.llmcap.server.ledger.LedgerException;
+import io.llmcap.server.ledger.ReserveOutcome;
+import io.llmcap.server.provider.ApiRoute;
+import io.llmcap.server.provider.ErrorKind;
+import io.llmcap.server.provider.InvalidRequestException;
+import io.llmcap.server.provider.ParsedRequest;
+import io.llmcap.server.provider.UsageParser;
+import io.llmcap.server.provider.UsageSnapshot;
+import java.io.ByteArrayOutputStream;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One ext_proc stream, that is one HTTP call through Envoy: one method per phase, and a reservation
+ * that is settled exactly once whichever way the stream ends (end of body, upstream error, Envoy
+ * cancelling the stream, message timeout).
+ *
+ * <p>Phases arrive in order on one gRPC stream; the gRPC runtime never calls one stream's observer
+ * concurrently, but cancellation arrives from another thread, so the terminal path is guarded by
+ * {@link #settled} and the state it reads is published through {@code volatile} fields.
+ */
+final class CallProcessor {
+  private static final Logger log = LoggerFactory.getLogger(CallProcessor.class);
+
+  /** Result of handling a message: the reply, and whether LLMCap is done with this call. */
+  record Reply(ProcessingResponse response, boolean finished) {}
+
+  private final String callId;
+  private final Engine engine;
+  private final String providerHint;
+  private final AtomicBoolean settled = new AtomicBoolean();
+
+  private ApiRoute route;
+  private CallAttributes attributes;
+  private ByteArrayOutputStream partialBody;
+
+  // Written before the reservation is visible to the terminal path.
+  private volatile boolean reserved;
+  private volatile long reservedNanos;
+  private volatile ModelPrice price;
+  private volatile UsageParser usage;
+  private volatile int upstreamStatus;
+  private volatile boolean unmeterable;
+  private long remainingAfterReserve = -1;
+  private ResponseBodyDecoder decoder;
+
+  CallProcessor(String callId, Engine engine, String providerHint) {
+    this.callId = callId;
+    this.engine = engine;
+    this.providerHint = providerHint;
+  }
+
+  String callId() {
+    return callId;
+  }
+
+  Reply handle(ProcessingRequest request) {
+    try {
+      return switch (request.getRequestCase()) {
+        case REQUEST_HEADERS -> onRequestHeaders(request);
+        case REQUEST_BODY -> onRequestBody(request.getRequestBody());
+        case RESPONSE_HEADERS -> onResponseHeaders(request.getResponseHeaders());
+        case RESPONSE_BODY -> onResponseBody(request.getResponseBody());
+        case REQUEST_TRAILERS -> new Reply(ProcessingResponse.newBuilder()
+            .setRequestTrailers(io.envoyproxy.envoy.service.ext_proc.v3.TrailersResponse.getDefaultInstance()).build(), false);
+        case RESPONSE_TRAILERS -> {
+          settle("response trailers");
+          yield new Reply(ProcessingResponse.newBuilder()
+              .setResponseTrailers(io.envoyproxy.envoy.service.ext_proc.v3.TrailersResponse.getDefaultInstance()).build(), false);
+        }
+        case REQUEST_NOT_SET -> throw new IllegalArgumentException("ProcessingRequest without a message");
+      };
+    } catch (RuntimeException e) {
+      // A fault of ours must not let an unpriced call through: fail this call closed with a 500.
+      log.error("[{}] internal error in {}; failing the call closed", callId, request.getRequestCase(), e);
+      settle("internal error");
+      return deny(Denials.refusedGeneric(ErrorKind.INTERNAL, "internal error while deciding this call (see LLMCap logs, call "
+          + callId + ")"));
+    }
+  }
+
+  // ---- request headers: identify the API and the caller; deny at once on an exhausted cap ----
+
+  private Reply onRequestHeaders(ProcessingRequest request) {
+    HttpHeaders http = request.getRequestHeaders();
+    Map<String, String> headers = Headers.firstValues(http.getHeaders());
+    String method = headers.getOrDefault(":method", "");
+    String path = headers.getOrDefault(":path", "");
+    Optional<ApiRoute> identified = engine.providers().identify(headers.get(":authority"), path, providerHint);
+    if (identified.isEmpty()) {
+      if (!"POST".equals(method) || providerHint == null) {
+        // Not an LLM call we meter (listing models, a host we do not front): let it pass untouched.
+        return passThrough(headersContinue(HeaderMutation.getDefaultInstance()), false);
+      }
+      return deny(Denials.refusedGeneric(ErrorKind.INVALID_REQUEST,
+          "cannot price POST " + pathWithoutQuery(path) + " for provider '" + providerHint
+              + "': this API is not supported, so the call is refused rather than let through uncapped"));
+    }
+    route = identified.get();
+    if (route.free() || !"POST".equals(method)) {
+      return passThrough(headersContinue(HeaderMutation.getDefaultInstance()), false);
+    }
+    if (request.hasProtocolConfig()
+        && request.getProtocolConfig().getRequestBodyMode() != BodySendMode.BUFFERED) {
+      return deny(Denials.refused(route.api(), ErrorKind.INTERNAL,
+          "the Envoy ext_proc filter must send the request body BUFFERED (it sends "
+              + request.getProtocolConfig().getRequestBodyMode() + "); fix processing_mode.request_body_mode"));
+    }
+    if (http.getEndOfStream()) {
+      return deny(Denials.refused(route.api(), ErrorKind.INVALID_REQUEST,
+          "the request has no body, so its cost cannot be read"));
+    }
+    attributes = new CallAttributes(route.provider().id(), route.pathModel(),
+        CallerIdentity.service(request.getAttributesMap(), headers),
+        CallerIdentity.apiKeyFingerprint(headers), headers);
+    try {
+      Instant now = engine.clock().instant();
+      Optional<CapStatus> exhausted = CapGate.exhaustedCap(engine, attributes, now);
+      if (exhausted.isPresent()) {
+        return deny(Denials.capReached(route.api(), exhausted.get(), 0, -1, now));
+      }
+    } catch (LedgerException e) {
+      Optional<Reply> failed = onStoreFailure(e, "checking caps at request headers");
+      if (failed.isPresent()) {
+        return failed.get();
+      }
+    }
+    // Providers answer uncompressed when not offered compression, so responses can be metered.
+    return new Reply(headersContinue(HeaderMutation.newBuilder().addRemoveHeaders("accept-encoding").build()), false);
+  }
+
+  // ---- request body: price, bound, reserve or deny ----
+
+  private Reply onRequestBody(HttpBody body) {
+    if (!body.getEndOfStream()) {
+      // Only BUFFERED is supported (checked at headers); a body split here means trailers follow.
+      if (partialBody == null) {
+        partialBody = new ByteArrayOutputStream();
+      }
+      partialBody.writeBytes(body.getBody().toByteArray());
+      return new Reply(bodyContinue(true, null, null), false);
+    }
+    byte[] bytes;
+    if (partialBody != null) {
+      partialBody.writeBytes(body.getBody().toByteArray());
+      bytes = partialBody.toByteArray();
+      partialBody = null;
+    } else {
+      bytes = body.getBody().toByteArray();
+    }
+    return decide(bytes);
+  }
+
+  private Reply decide(byte[] body) {
+    var api = route.api();
+    ParsedRequest request;
+    try {
+      request = api.parseRequest(route, body);
+    } catch (InvalidRequestException e) {
+      return deny(Denials.refused(api, ErrorKind.INVALID_REQUEST, e.getMessage()));
+    }
+    String model = route.pathModel() != null ? route.pathModel() : request.model();
+    EnforcementConfig enforcement = engine.config().enforcement();
+    ModelPrice modelPrice;
+    try {
+      modelPrice = engine.catalog().resolve(route.provider().priceRoute(), model);
+    } catch (UnknownModelException e) {
+      if (engine.unknownModelPrice() == null) {
+        return deny(Denials.refused(api, ErrorKind.INVALID_REQUEST, e.getMessage()));
+      }
+      modelPrice = engine.unknownModelPrice();
+    }
+    CostPlan plan;
+    try {
+      plan = CostPlan.of(route.provider(), request, modelPrice, enforcement.mode());
+    } catch (InvalidRequestException e) {
+      return deny(Denials.refused(api, ErrorKind.INVALID_REQUEST, e.getMessage()));
+    } catch (UnpriceableUsageException e) {
+      return deny(Denials.refused(api, ErrorKind.INVALID_REQUEST, e.getMessage()));
+    }
+
+    Instant now = engine.clock().instant();
+    List<CapInstance> caps = engine.policy().matching(attributes.withModel(model), now);
+    byte[] mutated = null;
+    if (!caps.isEmpty()) {
+      try {
+        ReserveOutcome outcome = engine.ledger().reserve(callId, caps, plan.amountNanos(), now);
+        if (outcome instanceof ReserveOutcome.Denied denied) {
+          ClampResult clamp = tryClamp(denied, plan, modelPrice, request, now);
+          if (clamp.response != null) {
+            return deny(clamp.response);
+          }
+          plan = clamp.plan;
+          outcome = clamp.outcome;
+          mutated = api.withMaxOutputTokens(body, plan.outputTokens());
+        }
+        ReserveOutcome.Granted granted = (ReserveOutcome.Granted) outcome;
+        for (CapStatus wouldDeny : granted.shadowWouldDeny()) {
+          log.info("[{}] shadow cap '{}' would deny this call (needs {}, remaining {})", callId,
+              wouldDeny.cap().capName(), NanoUsd.format(plan.amountNanos()), NanoUsd.format(wouldDeny.remainingNanos()));
+        }
+        remainingAfterReserve = tightestRemaining(granted.caps());
+        price = modelPrice;
+        reservedNanos = plan.amountNanos();
+        reserved = true;
+      } catch (LedgerException e) {
+        Optional<Reply> failed = onStoreFailure(e, "reserving");
+        if (failed.isPresent()) {
+          return failed.get();
+        }
+      }
+    }
+    if (!reserved) {
+      // Nothing to settle (no cap applies, or the store is down and the policy is open).
+      return passThrough(bodyResponse(mutated, body), false);
+    }
+    if (request.stream()) {
+      byte[] base = mutated != null ? mutated : body;
+      Optional<byte[]> withUsage = api.withStreamUsage(base, request);
+      if (withUsage.isPresent()) {
+        mutated = withUsage.get();
+      }
+    }
+    usage = api.newUsageParser(route, request);
+    return new Reply(bodyResponse(mutated, body), false);
+  }
+
+  private record ClampResult(ImmediateResponse response, CostPlan plan, ReserveOutcome outcome) {}
+
+  /**
+   * {@code overBudget: clamp}: lower the output limit to what the tightest cap still affords, when
+   * that is at least {@code minOutputTokens}, and reserve again. Otherwise (or with {@code deny})
+   * the 429 names the largest output limit that would have fit.
+   */
+  private ClampResult tryClamp(ReserveOutcome.Denied denied, CostPlan plan, ModelPrice modelPrice,
+      ParsedRequest request, Instant now) throws LedgerException {
+    EnforcementConfig enforcement = engine.config().enforcement();
+    long affordable;
+    try {
+      affordable = CostCalculator.maxAffordableOutputTokens(modelPrice, plan.inputTokens(), plan.mayWriteCache(),
+          denied.blocking().remainingNanos());
+    } catch (UnpriceableUsageException e) {
+      affordable = -1;
+    }
+    affordable = Math.min(affordable, plan.outputTokens() - 1);
+    if (enforcement.overBudget() == EnforcementConfig.OverBudget.CLAMP
+        && affordable >= enforcement.minOutputTokens()) {
+      try {
+        CostPlan clamped = plan.withOutputTokens(modelPrice, affordable);
+        ReserveOutcome again = engine.ledger().reserve(callId, engine.policy().matching(attributes.withModel(
+            route.pathModel() != null ? route.pathModel() : request.model()), now), clamped.amountNanos(), now);
+        if (again instanceof ReserveOutcome.Granted) {
+          log.debug("[{}] clamped output limit to {} tokens to fit cap '{}'", callId, affordable,
+              denied.blocking().cap().capName());
+          return new ClampResult(null, clamped, again);
+        }
+        denied = (ReserveOutcome.Denied) again;
+      } catch (UnpriceableUsageException e) {
+        // fall through to the denial
+      }
+    }
+    return new ClampResult(Denials.capReached(route.api(), denied.blocking(), plan.amountNanos(),
+        affordable > 0 ? affordable : -1, now), null, null);
+  }
+
+  // ---- response: note the status, meter the body, settle at its end ----
+
+  private Reply onResponseHeaders(HttpHeaders http) {
+    if (!reserved) {
+      return new Reply(headersContinueResponse(HeaderMutation.getDefaultInstance()), false);
+    }
+    Map<String, String> headers = Headers.firstValues(http.getHeaders());
+    upstreamStatus = parseStatus(headers.get(":status"));
+    decoder = new ResponseBodyDecoder(headers.get("content-encoding"));
+    if (decoder.encoding() == ResponseBodyDecoder.Encoding.UNSUPPORTED) {
+      log.warn("[{}] response encoding '{}' cannot be decoded; the call will be charged its full reservation",
+          callId, headers.get("content-encoding"));
+      unmeterable = true;
+    }
+    usage.onResponseHeaders(upstreamStatus, headers.get("content-type"));
+    HeaderMutation.Builder mutation = HeaderMutation.newBuilder()
+        .addSetHeaders(Headers.set("x-llmcap-reserved-usd", NanoUsd.format(reservedNanos)));
+    if (remainingAfterReserve >= 0) {
+      mutation.addSetHeaders(Headers.set("x-llmcap-remaining-usd", NanoUsd.format(remainingAfterReserve)));
+    }
+    if (http.getEndOfStream()) {
+      usage.onEnd();
+      settle("response without body");
+      return new Reply(headersContinueResponse(mutation.build()), true);
+    }
+    return new Reply(headersContinueResponse(mutation.build()), false);
+  }
+
+  private Reply onResponseBody(HttpBody body) {
+    if (!reserved) {
+      return new Reply(bodyContinue(false, null, null), false);
+    }
+    byte[] chunk = body.getBody().toByteArray();
+    if (decoder == null || decoder.passThrough()) {
+      usage.onBody(chunk);
+    } else if (!decoder.collect(chunk)) {
+      unmeterable = true;
+    }
+    if (body.getEndOfStream()) {
+      if (decoder != null && !decoder.passThrough() && !unmeterable) {
+        byte[] decoded = decoder.decodeAll();
+        if (decoded == null) {
+          unmeterable = true;
+        } else {
+          usage.onBody(decoded);
+        }
+      }
+      usage.onEnd();
+      // Settle before replying: Envoy cancels the stream right after the last reply.
+      settle("end of response");
+      return new Reply(bodyContinue(false, null, null), true);
+    }
+    return new Reply(bodyContinue(false, null, null), false);
+  }
+
+  // ---- terminal paths ----
+
+  /** The stream ended without a complete response (Envoy cancelled it, timed out, or the client left). */
+  void onStreamClosed(String why) {
+    settle(why);
+  }
+
+  private void settle(String why) {
+    if (!reserved || !settled.compareAndSet(false, true)) {
+      return;
+    }
+    long amount = Settlement.amount(callId, upstreamStatus, unmeterable,
+        usage == null ? UsageSnapshot.NONE : usage.snapshot(), price, reservedNanos);
+    try {
+      engine.ledger().settle(callId, amount, engine.clock().instant());
+      log.debug("[{}] settled {} (reserved {}) at {}", callId, NanoUsd.format(amount), NanoUsd.format(reservedNanos), why);
+    } catch (LedgerException e) {
+      // The hold stays in the store and its TTL charges it in full: nothing is lost, at worst over-counted.
+      log.error("[{}] could not settle {} at {}: {}; the hold will be charged in full when its TTL expires",
+          callId, NanoUsd.format(amount), why, e.getMessage());
+    }
+  }
+
+  private Optional<Reply> onStoreFailure(LedgerException e, String what) {
+    if (engine.config().store().onFailure() == StoreConfig.FailureMode.OPEN) {
+      log.warn("[{}] spend store failed while {}: {}; store.onFailure is open, letting the call through", callId,
+          what, e.getMessage());
+      return Optional.empty();
+    }
+    log.warn("[{}] spend store failed while {}: {}; store.onFailure is closed, refusing the call", callId, what,
+        e.getMessage());
+    return Optional.of(deny(Denials.refused(route.api(), ErrorKind.UNAVAILABLE,
+        "the spend store is unavailable, so no budget can be checked; try again shortly")));
+  }
+
+  // ---- reply builders ----
+
+  private Reply deny(ImmediateResponse response) {
+    settle("denied");
+    return new Reply(ProcessingResponse.newBuilder().setImmediateResponse(response).build(), true);
+  }
+
+  private static Reply passThrough(ProcessingResponse response, boolean ignored) {
+    return new Reply(response, true);
+  }
+
+  private static ProcessingResponse headersContinue(HeaderMutation mutation) {
+    return ProcessingResponse.newBuilder()
+        .setRequestHeaders(HeadersResponse.newBuilder().setResponse(common(mutation, null)))
+        .build();
+  }
+
+  private static ProcessingResponse headersContinueResponse(HeaderMutation mutation) {
+    return ProcessingResponse.newBuilder()
+        .setResponseHeaders(HeadersResponse.newBuilder().setResponse(common(mutation, null)))
+        .build();
+  }
+
+  private static ProcessingResponse bodyContinue(boolean requestDirection, HeaderMutation mutation, BodyMutation body) {
+    BodyResponse reply = BodyResponse.newBuilder().setResponse(common(mutation, body)).build();
+    return requestDirection
+        ? ProcessingResponse.newBuilder().setRequestBody(reply).build()
+        : ProcessingResponse.newBuilder().setResponseBody(reply).build();
+  }
+
+  /**
+   * The reply to the buffered request body, replacing it when LLMCap changed it. Envoy keeps
+   * {@code content-length} in BUFFERED mode and fails the call when a replaced body's length
+   * disagrees, unless the same reply sets it: so the new length goes with the new body.
+   */
+  private static ProcessingResponse bodyResponse(byte[] mutated, byte[] original) {
+    if (mutated == null) {
+      return bodyContinue(true, null, null);
+    }
+    HeaderMutation lengthFix = HeaderMutation.newBuilder()
+        .addSetHeaders(Headers.set("content-length", Integer.toString(mutated.length)))
+        .build();
+    return bodyContinue(true, lengthFix, BodyMutation.newBuilder().setBody(ByteString.copyFrom(mutated)).build());
+  }
+
+  private static CommonResponse common(HeaderMutation mutation, BodyMutation body) {
+    CommonResponse.Builder b = CommonResponse.newBuilder();
+    if (mutation != null && !mutation.equals(HeaderMutation.getDefaultInstance())) {
+      b.setHeaderMutation(mutation);
+    }
+    if (body != null) {
+      b.setBodyMutation(body);
+    }
+    return b.build();
+  }
+
+  private static long tightestRemaining(List<CapStatus> caps) {
+    long min = Long.MAX_VALUE;
+    for (CapStatus s : caps) {
+      if (s.cap().action() == io.llmcap.server.cap.CapAction.ENFORCE) {
+        min = Math.min(min, s.remainingNanos());
+      }
+    }
+    return min == Long.MAX_VALUE ? -1 : min;
+  }
+
+  private static int parseStatus(String status) {
+    try {
+      return status == null ? 0 : Integer.parseInt(status.trim());
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  private static String pathWithoutQuery(String path) {
+    int q = path.indexOf('?');
+    return q < 0 ? path : path.substring(0, q);
+  }
+}

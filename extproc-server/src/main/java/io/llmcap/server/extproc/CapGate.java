@@ -1,0 +1,37 @@
+package io.llmcap.server.extproc;
+
+import io.llmcap.server.Engine;
+import io.llmcap.server.cap.CallAttributes;
+import io.llmcap.server.cap.CapAction;
+import io.llmcap.server.cap.CapInstance;
+import io.llmcap.server.ledger.CapStatus;
+import io.llmcap.server.ledger.LedgerException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The headers-only check shared by the ext_proc request-headers phase and the ext_authz gate: is
+ * a cap that applies to this caller already spent to its limit? Such a call can be denied before
+ * its body is read. Reservations are not counted here (they may still be released); the body
+ * phase's reservation stays the authoritative decision.
+ */
+public final class CapGate {
+  private CapGate() {}
+
+  public static Optional<CapStatus> exhaustedCap(Engine engine, CallAttributes call, Instant now)
+      throws LedgerException {
+    List<CapInstance> caps = call.model() == null
+        ? engine.policy().matchingWithoutModel(call, now)
+        : engine.policy().matching(call, now);
+    if (caps.isEmpty()) {
+      return Optional.empty();
+    }
+    for (CapStatus status : engine.ledger().status(caps, now)) {
+      if (status.exhausted() && status.cap().action() == CapAction.ENFORCE) {
+        return Optional.of(status);
+      }
+    }
+    return Optional.empty();
+  }
+}

@@ -1,0 +1,44 @@
+package io.llmcap.server.extproc;
+
+import io.llmcap.pricing.CostCalculator;
+import io.llmcap.pricing.ModelPrice;
+import io.llmcap.pricing.UnpriceableUsageException;
+import io.llmcap.server.provider.UsageSnapshot;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * How much a call is charged when it ends: the billing rules at the edges, in one place.
+ *
+ * <ul>
+ *   <li>A complete usage report (the provider's bill) is priced exactly, whatever the status.
+ *   <li>An upstream error (non-2xx) without usage is free: providers do not bill failed requests
+ *       (Gemini documents it; the others treat errors before generation as free in practice).
+ *   <li>Anything else (a stream cut by the client or Envoy, a timeout, a body we could not read,
+ *       usage we could not price) is charged the <b>full reservation</b>. Providers keep generating
+ *       after a disconnect and may bill output they never report; charging the proven upper bound is
+ *       the only choice that never under-counts.
+ * </ul>
+ */
+final class Settlement {
+  private static final Logger log = LoggerFactory.getLogger(Settlement.class);
+
+  private Settlement() {}
+
+  static long amount(String callId, int upstreamStatus, boolean unmeterable,
+      UsageSnapshot usage, ModelPrice price, long reservedNanos) {
+    boolean upstreamError = upstreamStatus != 0 && (upstreamStatus < 200 || upstreamStatus >= 300);
+    if (usage.complete() && !unmeterable) {
+      try {
+        return CostCalculator.cost(price, usage.usage());
+      } catch (UnpriceableUsageException e) {
+        log.warn("[{}] usage cannot be priced ({}); charging the full reservation", callId, e.getMessage());
+        return reservedNanos;
+      }
+    }
+    if (upstreamError) {
+      return 0;
+    }
+    return reservedNanos;
+  }
+}

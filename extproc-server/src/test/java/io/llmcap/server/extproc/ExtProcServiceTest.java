@@ -1,0 +1,256 @@
+package io.llmcap.server.extproc;
+
+import static io.llmcap.server.testing.ExtProcTestClient.headers;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
+import io.envoyproxy.envoy.service.ext_proc.v3.ImmediateResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.llmcap.server.Engine;
+import io.llmcap.server.LlmcapServer;
+import io.llmcap.server.ledger.CapStatus;
+import io.llmcap.server.testing.ExtProcTestClient;
+import io.llmcap.server.testing.MutableClock;
+import io.llmcap.server.testing.TestEngines;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The ext_proc decision path, driven message by message as Envoy would, on the memory ledger. */
+class ExtProcServiceTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Map<String, String> OPENAI_CHAT = headers(
+      ":method", "POST", ":path", "/openai/v1/chat/completions", ":authority", "localhost:10000",
+      ":scheme", "http", "content-type", "application/json", "accept-encoding", "gzip",
+      "authorization", "Bearer test-key-1", "x-llmcap-service", "checkout");
+  /** 1,000 uncached + 200 cached input at $0.15/$0.075 per M, 300 output at $0.60 per M. */
+  private static final String OPENAI_USAGE_JSON = """
+      {"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"gpt-4o-mini-2024-07-18",
+       "choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],
+       "usage":{"prompt_tokens":1200,"completion_tokens":300,"total_tokens":1500,
+                "prompt_tokens_details":{"cached_tokens":200}}}""";
+  private static final long OPENAI_USAGE_NANOS = 1000 * 150 + 200 * 75 + 300 * 600;
+
+  private final MutableClock clock = new MutableClock(Instant.parse("2026-11-23T10:00:00Z"));
+  private LlmcapServer server;
+  private ManagedChannel channel;
+
+  private Engine start(String capsYaml) throws Exception {
+    Engine engine = TestEngines.inMemory(capsYaml, clock);
+    String name = InProcessServerBuilder.generateName();
+    server = new LlmcapServer(InProcessServerBuilder.forName(name).directExecutor(), engine, Duration.ofSeconds(1))
+        .start(null);
+    channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+    return engine;
+  }
+
+  @AfterEach
+  void stop() {
+    if (channel != null) {
+      channel.shutdownNow();
+    }
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  private static String chatBody(String extra) {
+    return "{\"model\":\"gpt-4o-mini\",\"max_completion_tokens\":1000" + extra
+        + ",\"messages\":[{\"role\":\"user\",\"content\":\"Say hi\"}]}";
+  }
+
+  private long spent(Engine engine, String cap) throws Exception {
+    return engine.ledger().snapshot(clock.instant()).stream()
+        .filter(s -> s.cap().capName().equals(cap)).mapToLong(CapStatus::spentNanos).sum();
+  }
+
+  private long reserved(Engine engine) throws Exception {
+    return engine.ledger().snapshot(clock.instant()).stream().mapToLong(CapStatus::reservedNanos).sum();
+  }
+
+  private static Map<String, String> setHeaders(List<HeaderValueOption> options) {
+    return options.stream().collect(Collectors.toMap(o -> o.getHeader().getKey(),
+        o -> o.getHeader().getRawValue().toString(StandardCharsets.UTF_8)));
+  }
+
+  @Test
+  void settlesTheExactCostOfANonStreamingCall() throws Exception {
+    Engine engine = start("caps: [{name: org-daily, limitUsd: 10, window: day}]");
+    try (var call = new ExtProcTestClient(channel, "openai")) {
+      ProcessingResponse h = call.requestHeaders(OPENAI_CHAT, false);
+      assertTrue(h.hasRequestHeaders());
+      assertEquals(List.of("accept-encoding"), h.getRequestHeaders().getResponse().getHeaderMutation().getRemoveHeadersList());
+
+      ProcessingResponse b = call.requestBody(chatBody(""));
+      assertTrue(b.hasRequestBody(), "a call that fits is continued");
+      assertFalse(b.getRequestBody().getResponse().hasBodyMutation(), "a non-streaming body is not changed");
+      assertTrue(reserved(engine) > 0, "the bound is held while the call runs");
+
+      ProcessingResponse rh = call.responseHeaders(headers(":status", "200", "content-type", "application/json"), false);
+      Map<String, String> added = setHeaders(rh.getResponseHeaders().getResponse().getHeaderMutation().getSetHeadersList());
+      assertTrue(added.containsKey("x-llmcap-reserved-usd"));
+      assertTrue(added.containsKey("x-llmcap-remaining-usd"));
+
+      call.responseBody(OPENAI_USAGE_JSON.substring(0, 40), false);
+      call.responseBody(OPENAI_USAGE_JSON.substring(40), true);
+    }
+    assertEquals(OPENAI_USAGE_NANOS, spent(engine, "org-daily"));
+    assertEquals(0, reserved(engine));
+  }
+
+  @Test
+  void deniesWith429InTheProvidersShapeWhenTheBoundDoesNotFit() throws Exception {
+    // 1,000 output tokens at $0.60/M alone is $0.0006: a $0.0001 cap cannot hold it.
+    Engine engine = start("caps: [{name: tiny, limitUsd: 0.0001, window: day}]");
+    try (var call = new ExtProcTestClient(channel, "openai")) {
+      call.requestHeaders(OPENAI_CHAT, false);
+      ProcessingResponse b = call.requestBody(chatBody(""));
+      assertTrue(b.hasImmediateResponse());
+      ImmediateResponse denial = b.getImmediateResponse();
+      assertEquals(429, denial.getStatus().getCodeValue());
+      Map<String, String> h = setHeaders(denial.getHeaders().getSetHeadersList());
+      assertEquals("application/json", h.get("content-type"));
+      assertEquals("false", h.get("x-should-retry"));
+      assertEquals("tiny", h.get("x-llmcap-cap"));
+      assertEquals("0.000100000", h.get("x-llmcap-limit-usd"));
+      assertEquals(Long.toString(Duration.ofHours(14).toSeconds()), h.get("retry-after"));
+      assertEquals("2026-11-24T00:00:00Z", h.get("x-llmcap-reset"));
+      assertTrue(h.containsKey("x-llmcap-max-affordable-output-tokens"), "a smaller output limit would fit");
+      JsonNode body = JSON.readTree(denial.getBody().toByteArray());
+      assertTrue(body.path("error").path("message").asText().contains("tiny"));
+      assertEquals("tiny", body.path("error").path("llmcap").path("cap").asText());
+    }
+    assertEquals(0, reserved(engine), "a denial reserves nothing");
+  }
+
+  @Test
+  void asksOpenAiStreamsForUsageAndFixesContentLength() throws Exception {
+    start("caps: [{name: org, limitUsd: 10, window: day}]");
+    try (var call = new ExtProcTestClient(channel, "openai")) {
+      call.requestHeaders(OPENAI_CHAT, false);
+      ProcessingResponse b = call.requestBody(chatBody(",\"stream\":true"));
+      var common = b.getRequestBody().getResponse();
+      assertTrue(common.hasBodyMutation());
+      byte[] mutated = common.getBodyMutation().getBody().toByteArray();
+      assertTrue(JSON.readTree(mutated).path("stream_options").path("include_usage").asBoolean());
+      assertEquals(Integer.toString(mutated.length),
+          setHeaders(common.getHeaderMutation().getSetHeadersList()).get("content-length"));
+    }
+  }
+
+  @Test
+  void aStreamCancelledBeforeItsUsageIsChargedItsFullReservation() throws Exception {
+    Engine engine = start("caps: [{name: org, limitUsd: 10, window: day}]");
+    long held;
+    try (var call = new ExtProcTestClient(channel, "openai")) {
+      call.requestHeaders(OPENAI_CHAT, false);
+      call.requestBody(chatBody(",\"stream\":true"));
+      held = reserved(engine);
+      call.responseHeaders(headers(":status", "200", "content-type", "text/event-stream"), false);
+      call.responseBody("data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,"
+          + "\"delta\":{\"content\":\"h\"}}],\"usage\":null}\n\n", false);
+      call.closeLikeEnvoy();
+    }
+    awaitSettled(engine);
+    assertEquals(held, spent(engine, "org"));
+  }
+
+  @Test
+  void anUpstreamErrorWithoutUsageIsFree() throws Exception {
+    Engine engine = start("caps: [{name: org, limitUsd: 10, window: day}]");
+    try (var call = new ExtProcTestClient(channel, "openai")) {
+      call.requestHeaders(OPENAI_CHAT, false);
+      call.requestBody(chatBody(""));
+      call.responseHeaders(headers(":status", "500", "content-type", "application/json"), false);
+      call.responseBody("{\"error\":{\"message\":\"boom\",\"type\":\"server_error\"}}", true);
+    }
+    assertEquals(0, spent(engine, "org"));
+    assertEquals(0, reserved(engine));
+  }
+
+  @Test
+  void malformedJsonIsRefusedBeforeTheProvider() throws Exception {
+    start("caps: [{name: org, limitUsd: 10, window: day}]");
+    try (var call = new ExtProcTestClient(channel, "openai")) {
+      call.requestHeaders(OPENAI_CHAT, false);
+      ProcessingResponse b = call.requestBody("{\"model\":\"gpt-4o-mini\",");
+      assertEquals(400, b.getImmediateResponse().getStatus().getCodeValue());
+      assertTrue(JSON.readTree(b.getImmediateResponse().getBody().toByteArray()).path("error").has("message"));
+    }
+  }
+
+  @Test
+  void anUnknownModelIsRefusedWithAHintForTheOperator() throws Exception {
+    start("caps: [{name: org, limitUsd: 10, window: day}]");
+    try (var call = new ExtProcTestClient(channel, "openai")) {
+      call.requestHeaders(OPENAI_CHAT, false);
+      ProcessingResponse b = call.requestBody(
+          "{\"model\":\"gpt-no-such-model\",\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}");
+      assertEquals(400, b.getImmediateResponse().getStatus().getCodeValue());
+      String message = JSON.readTree(b.getImmediateResponse().getBody().toByteArray()).path("error").path("message").asText();
+      assertTrue(message.contains("gpt-no-such-model"), message);
+      assertTrue(message.contains("overrides"), message);
+    }
+  }
+
+  @Test
+  void anExhaustedCapDeniesAtTheHeadersPhase() throws Exception {
+    Engine engine = start("caps: [{name: org, limitUsd: 0.0003, window: day}]");
+    try (var call = new ExtProcTestClient(channel, "openai")) {
+      call.requestHeaders(OPENAI_CHAT, false);
+      assertTrue(call.requestBody(chatBody("").replace("1000", "400")).hasRequestBody());
+      call.responseHeaders(headers(":status", "200", "content-type", "application/json"), false);
+      call.responseBody(OPENAI_USAGE_JSON, true);
+    }
+    assertEquals(OPENAI_USAGE_NANOS, spent(engine, "org"), "the reported usage fills the cap");
+    try (var call = new ExtProcTestClient(channel, "openai")) {
+      ProcessingResponse h = call.requestHeaders(OPENAI_CHAT, false);
+      assertEquals(429, h.getImmediateResponse().getStatus().getCodeValue());
+    }
+  }
+
+  @Test
+  void clampLowersTheOutputLimitToWhatTheBudgetAffords() throws Exception {
+    start("""
+        enforcement: {overBudget: clamp, minOutputTokens: 10}
+        caps: [{name: small, limitUsd: 0.0004, window: day}]
+        """);
+    try (var call = new ExtProcTestClient(channel, "openai")) {
+      call.requestHeaders(OPENAI_CHAT, false);
+      ProcessingResponse b = call.requestBody(chatBody(""));
+      assertTrue(b.hasRequestBody(), "clamped, not denied");
+      byte[] mutated = b.getRequestBody().getResponse().getBodyMutation().getBody().toByteArray();
+      long clamped = JSON.readTree(mutated).path("max_completion_tokens").asLong();
+      assertTrue(clamped >= 10 && clamped < 1000, "clamped to " + clamped);
+    }
+  }
+
+  @Test
+  void aShadowCapNeverDenies() throws Exception {
+    start("caps: [{name: trial, limitUsd: 0.0000001, window: day, action: shadow}]");
+    try (var call = new ExtProcTestClient(channel, "openai")) {
+      call.requestHeaders(OPENAI_CHAT, false);
+      assertTrue(call.requestBody(chatBody("")).hasRequestBody());
+    }
+  }
+
+  private void awaitSettled(Engine engine) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (reserved(engine) != 0 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertEquals(0, reserved(engine), "the cancelled call was settled");
+  }
+}
