@@ -126,14 +126,14 @@ final class CatalogReader {
   }
 
   private static Long count(JsonNode node, String field, Where where) throws PricingException {
-    String expected = "a whole number of tokens > 0";
+    String expected = "a whole number of tokens >= 0";
     BigDecimal value = decimal(node, field, where, expected);
     if (value == null) {
       return null;
     }
     try {
       long n = value.longValueExact();
-      if (n <= 0) {
+      if (n < 0) {
         throw where.error(field, node.get(field), expected);
       }
       return n;
