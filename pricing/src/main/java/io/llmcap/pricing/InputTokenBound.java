@@ -15,10 +15,15 @@ import java.util.List;
  * several times the documented figures, since providers do not promise them; the cost of that
  * margin is a fraction of a cent.
  *
+ * <p>Exact counters (jtokkit) encode at most {@value #EXACT_BUDGET_CHARS} chars per request; the
+ * remaining texts take the UTF-8 byte bound (and estimate) of {@code Utf8ByteBoundCounter}, which
+ * holds for every tokenizer, so a 1 MB prompt is decided in a few milliseconds.
+ *
  * <p>Everything is capped at the model's {@code max_input_tokens} when known: the provider
  * rejects a longer request before generating, and a rejected request is not billed.
  */
 public final class InputTokenBound {
+  static final int EXACT_BUDGET_CHARS = 32 * 1024;
   static final long BOUND_TOKENS_PER_MESSAGE = 16;
   static final long BOUND_TOKENS_PER_REQUEST = 64;
   /**
@@ -53,8 +58,12 @@ public final class InputTokenBound {
     }
     tokens = add(tokens, multiply(messageCount, BOUND_TOKENS_PER_MESSAGE));
     tokens = add(tokens, multiply(mediaCount, BOUND_TOKENS_PER_MEDIA_ITEM));
+    long exactChars = 0;
     for (String text : texts) {
-      tokens = add(tokens, counter.upperBound(text));
+      exactChars += text.length();
+      tokens = add(tokens, exactChars <= EXACT_BUDGET_CHARS || !counter.exact()
+          ? counter.upperBound(text)
+          : Utf8ByteBoundCounter.INSTANCE.upperBound(text));
     }
     return cap(tokens, price);
   }
@@ -70,8 +79,12 @@ public final class InputTokenBound {
     long tokens = ESTIMATE_TOKENS_PER_REQUEST;
     tokens = add(tokens, multiply(messageCount, ESTIMATE_TOKENS_PER_MESSAGE));
     tokens = add(tokens, multiply(mediaCount, ESTIMATE_TOKENS_PER_MEDIA_ITEM));
+    long exactChars = 0;
     for (String text : texts) {
-      tokens = add(tokens, counter.estimate(text));
+      exactChars += text.length();
+      tokens = add(tokens, exactChars <= EXACT_BUDGET_CHARS || !counter.exact()
+          ? counter.estimate(text)
+          : Utf8ByteBoundCounter.INSTANCE.estimate(text));
     }
     return cap(tokens, price);
   }

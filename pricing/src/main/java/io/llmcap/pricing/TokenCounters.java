@@ -22,6 +22,9 @@ public final class TokenCounters {
    * gets the byte bound.
    */
   public static TokenCounter forModel(PriceRoute route, ModelPrice price) {
+    if (route == PriceRoute.OPENAI_COMPATIBLE) {
+      return Utf8ByteBoundCounter.INSTANCE;
+    }
     if (route == PriceRoute.OPENAI || route == PriceRoute.AZURE || isOpenAiProvider(price)) {
       TokenCounter counter = openAiEncoding(price.key());
       if (counter != null) {
@@ -35,6 +38,15 @@ public final class TokenCounters {
     String provider = price.litellmProvider();
     return provider != null && (provider.equals("openai") || provider.equals("azure")
         || provider.equals("text-completion-openai") || provider.equals("azure_text"));
+  }
+
+  /**
+   * Loads jtokkit's encodings now, e.g. at server start, so that the first OpenAI request does
+   * not wait for them (about half a second).
+   */
+  public static void warmUp() {
+    TiktokenCounter.O200K.load();
+    TiktokenCounter.CL100K.load();
   }
 
   /** The encoding for an OpenAI model key such as {@code azure/eu/gpt-4o} or {@code ft:…}. */
