@@ -1,0 +1,314 @@
+package io.llmcap.pricing;
+
+import io.llmcap.pricing.RateSchedule.Rate;
+import java.math.BigDecimal;
+import java.util.Objects;
+import java.util.OptionalLong;
+
+/**
+ * One model's prices, as a catalog entry (possibly patched by an operator override). Immutable.
+ *
+ * <p>Rates are exact {@link BigDecimal} US dollars per token as written in the catalog's JSON
+ * text, or {@code null} when the entry has no such field. A missing field means "this catalog
+ * does not know the charge", never "free": {@link CostCalculator} refuses a usage that needs it.
+ *
+ * <p>The 1-hour cache-write rate of Anthropic models ({@code litellm_provider} {@code anthropic},
+ * {@code vertex_ai-anthropic_models}, {@code bedrock*}) is derived as twice the input rate when
+ * the entry lacks {@code cache_creation_input_token_cost_above_1hr}: Anthropic bills a write with
+ * the 1-hour TTL at 2× the base input price on every platform, and the catalog omits the field
+ * for recent models such as Claude Sonnet 4.5 (providers.md §3 and §6). {@link
+ * #cacheWrite1hPerToken()} returns the catalog's value; {@link #effectiveCacheWrite1hPerToken()}
+ * the one used for pricing.
+ */
+public final class ModelPrice {
+  static final long TIER_128K = 128_000;
+  static final long TIER_200K = 200_000;
+  private static final String ABOVE_128K = "_above_128k_tokens";
+  private static final String ABOVE_200K = "_above_200k_tokens";
+  private static final BigDecimal TWO = BigDecimal.valueOf(2);
+
+  private final Fields f;
+  private final BigDecimal effectiveCacheWrite1h;
+  private final RateSchedule base;
+  /** Long-context tiers present in the entry, lowest threshold first. */
+  private final RateSchedule[] tiers;
+  /** [applicable tier count][mayWriteCache ? 1 : 0]: the dearest input-side rate. */
+  private final Rate[][] boundInput;
+  /** [applicable tier count]: the dearest output-side rate. */
+  private final Rate[] boundOutput;
+
+  ModelPrice(Fields fields) {
+    this.f = fields.copy();
+    Objects.requireNonNull(f.key, "key");
+    this.effectiveCacheWrite1h = f.cacheWrite1h != null
+        ? f.cacheWrite1h
+        : (isAnthropicFamily(f.provider) && f.input != null ? f.input.multiply(TWO) : null);
+    this.base = new RateSchedule(0,
+        Rate.of("input_cost_per_token", f.input),
+        Rate.of("cache_read_input_token_cost", f.cacheRead),
+        Rate.of("cache_creation_input_token_cost", f.cacheWrite5m),
+        Rate.of(f.cacheWrite1h != null
+            ? "cache_creation_input_token_cost_above_1hr"
+            : "cache_creation_input_token_cost_above_1hr (derived: 2x input_cost_per_token)",
+            effectiveCacheWrite1h),
+        Rate.of("output_cost_per_token", f.output),
+        Rate.of("output_cost_per_reasoning_token", f.reasoning));
+    RateSchedule tier128 = f.inputAbove128k == null && f.outputAbove128k == null
+        ? null
+        : RateSchedule.tier(TIER_128K, ABOVE_128K, base, f.inputAbove128k, f.outputAbove128k,
+            null, null);
+    RateSchedule tier200 = f.inputAbove200k == null && f.outputAbove200k == null
+        ? null
+        : RateSchedule.tier(TIER_200K, ABOVE_200K, base, f.inputAbove200k, f.outputAbove200k,
+            f.cacheReadAbove200k, f.cacheWriteAbove200k);
+    if (tier128 != null && tier200 != null) {
+      this.tiers = new RateSchedule[] {tier128, tier200};
+    } else if (tier128 != null || tier200 != null) {
+      this.tiers = new RateSchedule[] {tier128 != null ? tier128 : tier200};
+    } else {
+      this.tiers = new RateSchedule[0];
+    }
+    this.boundInput = new Rate[tiers.length + 1][2];
+    this.boundOutput = new Rate[tiers.length + 1];
+    for (int applicable = 0; applicable <= tiers.length; applicable++) {
+      boundInput[applicable][0] = dearestInput(applicable, false);
+      boundInput[applicable][1] = dearestInput(applicable, true);
+      boundOutput[applicable] = dearestOutput(applicable);
+    }
+  }
+
+  static boolean isAnthropicFamily(String provider) {
+    return provider != null
+        && (provider.equals("anthropic") || provider.equals("vertex_ai-anthropic_models")
+            || provider.startsWith("bedrock"));
+  }
+
+  public String key() {
+    return f.key;
+  }
+
+  public String litellmProvider() {
+    return f.provider;
+  }
+
+  /** {@code chat}, {@code completion}, {@code embedding}, {@code responses}, …; may be null. */
+  public String mode() {
+    return f.mode;
+  }
+
+  public OptionalLong maxInputTokens() {
+    return f.maxInputTokens == null ? OptionalLong.empty() : OptionalLong.of(f.maxInputTokens);
+  }
+
+  public OptionalLong maxOutputTokens() {
+    return f.maxOutputTokens == null ? OptionalLong.empty() : OptionalLong.of(f.maxOutputTokens);
+  }
+
+  /** Tokens of the system prompt the provider adds when tools are given (Anthropic). */
+  public OptionalLong toolUseSystemPromptTokens() {
+    return f.toolUseSystemPromptTokens == null
+        ? OptionalLong.empty()
+        : OptionalLong.of(f.toolUseSystemPromptTokens);
+  }
+
+  /** True when the entry was created or patched by a {@code pricing.overrides} entry. */
+  public boolean overridden() {
+    return f.overridden;
+  }
+
+  boolean addedByOverride() {
+    return f.added;
+  }
+
+  /** {@code input_cost_per_token}. */
+  public BigDecimal inputPerToken() {
+    return f.input;
+  }
+
+  /** {@code output_cost_per_token}. */
+  public BigDecimal outputPerToken() {
+    return f.output;
+  }
+
+  /** {@code cache_read_input_token_cost}. */
+  public BigDecimal cacheReadPerToken() {
+    return f.cacheRead;
+  }
+
+  /** {@code cache_creation_input_token_cost}: a cache write with the default (5 minute) TTL. */
+  public BigDecimal cacheWrite5mPerToken() {
+    return f.cacheWrite5m;
+  }
+
+  /** {@code cache_creation_input_token_cost_above_1hr} as the catalog has it (1-hour TTL). */
+  public BigDecimal cacheWrite1hPerToken() {
+    return f.cacheWrite1h;
+  }
+
+  /** The 1-hour cache-write rate used for pricing: the catalog's, else 2× input for Anthropic. */
+  public BigDecimal effectiveCacheWrite1hPerToken() {
+    return effectiveCacheWrite1h;
+  }
+
+  /** {@code output_cost_per_reasoning_token}. */
+  public BigDecimal reasoningPerToken() {
+    return f.reasoning;
+  }
+
+  public BigDecimal inputPerTokenAbove200k() {
+    return f.inputAbove200k;
+  }
+
+  public BigDecimal outputPerTokenAbove200k() {
+    return f.outputAbove200k;
+  }
+
+  public BigDecimal cacheReadPerTokenAbove200k() {
+    return f.cacheReadAbove200k;
+  }
+
+  public BigDecimal cacheWritePerTokenAbove200k() {
+    return f.cacheWriteAbove200k;
+  }
+
+  public BigDecimal inputPerTokenAbove128k() {
+    return f.inputAbove128k;
+  }
+
+  public BigDecimal outputPerTokenAbove128k() {
+    return f.outputAbove128k;
+  }
+
+  /** The schedule every token of a call with this many input-side tokens is billed at. */
+  RateSchedule scheduleFor(long promptTokens) {
+    for (int i = tiers.length - 1; i >= 0; i--) {
+      if (promptTokens > tiers[i].aboveTokens) {
+        return tiers[i];
+      }
+    }
+    return base;
+  }
+
+  /** The dearest rate any input-side token of a call with at most {@code inputTokens} can have. */
+  Rate boundInputRate(long inputTokens, boolean mayWriteCache) {
+    return boundInput[applicableTiers(inputTokens)][mayWriteCache ? 1 : 0];
+  }
+
+  /** The dearest rate any output or reasoning token of such a call can have. */
+  Rate boundOutputRate(long inputTokens) {
+    return boundOutput[applicableTiers(inputTokens)];
+  }
+
+  private int applicableTiers(long inputTokens) {
+    int n = 0;
+    while (n < tiers.length && inputTokens > tiers[n].aboveTokens) {
+      n++;
+    }
+    return n;
+  }
+
+  private RateSchedule schedule(int index) {
+    return index == 0 ? base : tiers[index - 1];
+  }
+
+  private Rate dearestInput(int applicableTiers, boolean mayWriteCache) {
+    Rate dearest = null;
+    for (int i = 0; i <= applicableTiers; i++) {
+      RateSchedule s = schedule(i);
+      if (!s.input.present()) {
+        return s.input;
+      }
+      dearest = max(dearest, s.input);
+      dearest = max(dearest, s.cacheRead);
+      if (mayWriteCache) {
+        dearest = max(dearest, s.cacheWrite5m);
+        dearest = max(dearest, s.cacheWrite1h);
+      }
+    }
+    return dearest;
+  }
+
+  private Rate dearestOutput(int applicableTiers) {
+    Rate dearest = null;
+    for (int i = 0; i <= applicableTiers; i++) {
+      RateSchedule s = schedule(i);
+      if (!s.output.present()) {
+        return s.output;
+      }
+      dearest = max(dearest, s.output);
+      dearest = max(dearest, s.reasoning);
+    }
+    return dearest;
+  }
+
+  private static Rate max(Rate current, Rate candidate) {
+    if (!candidate.present()) {
+      return current;
+    }
+    return current == null || candidate.nanos().compareTo(current.nanos()) > 0 ? candidate : current;
+  }
+
+  Fields fields() {
+    return f.copy();
+  }
+
+  @Override
+  public String toString() {
+    return "ModelPrice[" + f.key + ", provider=" + f.provider + ", input=" + plain(f.input)
+        + ", output=" + plain(f.output) + "]";
+  }
+
+  private static String plain(BigDecimal value) {
+    return value == null ? "none" : value.toPlainString();
+  }
+
+  /** Mutable raw fields, used while reading the catalog and applying overrides. */
+  static final class Fields {
+    String key;
+    String provider;
+    String mode;
+    Long maxInputTokens;
+    Long maxOutputTokens;
+    Long toolUseSystemPromptTokens;
+    boolean overridden;
+    /** Created by an override under a name that is not a catalog key: valid on every route. */
+    boolean added;
+    BigDecimal input;
+    BigDecimal output;
+    BigDecimal cacheRead;
+    BigDecimal cacheWrite5m;
+    BigDecimal cacheWrite1h;
+    BigDecimal reasoning;
+    BigDecimal inputAbove200k;
+    BigDecimal outputAbove200k;
+    BigDecimal cacheReadAbove200k;
+    BigDecimal cacheWriteAbove200k;
+    BigDecimal inputAbove128k;
+    BigDecimal outputAbove128k;
+
+    Fields copy() {
+      Fields c = new Fields();
+      c.key = key;
+      c.provider = provider;
+      c.mode = mode;
+      c.maxInputTokens = maxInputTokens;
+      c.maxOutputTokens = maxOutputTokens;
+      c.toolUseSystemPromptTokens = toolUseSystemPromptTokens;
+      c.overridden = overridden;
+      c.added = added;
+      c.input = input;
+      c.output = output;
+      c.cacheRead = cacheRead;
+      c.cacheWrite5m = cacheWrite5m;
+      c.cacheWrite1h = cacheWrite1h;
+      c.reasoning = reasoning;
+      c.inputAbove200k = inputAbove200k;
+      c.outputAbove200k = outputAbove200k;
+      c.cacheReadAbove200k = cacheReadAbove200k;
+      c.cacheWriteAbove200k = cacheWriteAbove200k;
+      c.inputAbove128k = inputAbove128k;
+      c.outputAbove128k = outputAbove128k;
+      return c;
+    }
+  }
+}
