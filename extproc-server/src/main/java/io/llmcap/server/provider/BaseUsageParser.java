@@ -116,14 +116,6 @@ public abstract class BaseUsageParser implements UsageParser {
     return status >= 200 && status < 300;
   }
 
-  protected final int status() {
-    return status;
-  }
-
-  protected final boolean ended() {
-    return ended;
-  }
-
   /** Parses an SSE data payload; a malformed one is recorded as an error and yields null. */
   protected final JsonNode parseEventData(String data) {
     try {
@@ -148,10 +140,6 @@ public abstract class BaseUsageParser implements UsageParser {
 
   protected final boolean hasError() {
     return error != null;
-  }
-
-  protected final boolean complete() {
-    return complete;
   }
 
   protected final void setResponseModel(String model) {

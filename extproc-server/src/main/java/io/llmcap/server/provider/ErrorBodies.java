@@ -2,6 +2,7 @@ package io.llmcap.server.provider;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Locale;
 import java.util.Map;
 
 /** Builds native error bodies: always valid JSON, whatever the message or extra fields hold. */
@@ -35,6 +36,6 @@ public final class ErrorBodies {
 
   /** The message itself, or a generic one: a null would make some SDKs fail to parse the error. */
   public static String messageOrDefault(String message, ErrorKind kind) {
-    return message == null || message.isBlank() ? "LLMCap: " + kind.name().toLowerCase() : message;
+    return message == null || message.isBlank() ? "LLMCap: " + kind.name().toLowerCase(Locale.ROOT) : message;
   }
 }
