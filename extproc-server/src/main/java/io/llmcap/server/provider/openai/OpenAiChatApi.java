@@ -1,0 +1,182 @@
+package io.llmcap.server.provider.openai;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.llmcap.server.provider.ApiRoute;
+import io.llmcap.server.provider.ErrorBodies;
+import io.llmcap.server.provider.ErrorKind;
+import io.llmcap.server.provider.InvalidRequestException;
+import io.llmcap.server.provider.ParsedRequest;
+import io.llmcap.server.provider.Provider;
+import io.llmcap.server.provider.ProviderApi;
+import io.llmcap.server.provider.StrictJson;
+import io.llmcap.server.provider.UsageParser;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * OpenAI chat completions ({@code POST /v1/chat/completions}).
+ *
+ * <p>The output bound is {@code max_completion_tokens} (which counts reasoning tokens), else the
+ * deprecated {@code max_tokens}; when a body carries both, the larger one bounds the call. Either
+ * limit applies to each of the {@code n} choices, and {@code completion_tokens} sums all of them,
+ * so the bound reported in {@link ParsedRequest#maxOutputTokens()} is {@code limit × n}; with
+ * {@code n > 1} and no limit the call has no bound LLMCap could price, so it is refused.
+ */
+public final class OpenAiChatApi implements ProviderApi {
+
+  public static final OpenAiChatApi INSTANCE = new OpenAiChatApi();
+
+  private static final String MAX_COMPLETION_TOKENS = "max_completion_tokens";
+  private static final String MAX_TOKENS = "max_tokens";
+
+  private OpenAiChatApi() {}
+
+  @Override
+  public Provider provider() {
+    return Provider.OPENAI;
+  }
+
+  @Override
+  public String name() {
+    return "openai.chat";
+  }
+
+  @Override
+  public ParsedRequest parseRequest(ApiRoute route, byte[] body) throws InvalidRequestException {
+    ObjectNode root = StrictJson.readRequestObject(body);
+    String model = StrictJson.requiredString(root, "model", "model");
+    Long limit = larger(
+        StrictJson.optionalTokenCount(root, MAX_COMPLETION_TOKENS, MAX_COMPLETION_TOKENS),
+        StrictJson.optionalTokenCount(root, MAX_TOKENS, MAX_TOKENS));
+    long choices = choices(root);
+    if (choices > 1 && limit == null) {
+      throw new InvalidRequestException(
+          "field 'n' is " + choices + " but no max_completion_tokens is set: set"
+              + " max_completion_tokens so that the cost of all choices can be bounded");
+    }
+    boolean stream = StrictJson.optionalBoolean(root, "stream", "stream", false);
+    ObjectNode streamOptions = StrictJson.optionalObject(root, "stream_options", "stream_options");
+    boolean includeUsage =
+        StrictJson.optionalBoolean(
+            streamOptions, "include_usage", "stream_options.include_usage", false);
+
+    OpenAiPromptCollector prompt = new OpenAiPromptCollector();
+    prompt.collect(root);
+    return new ParsedRequest(
+        model,
+        limit == null ? null : limit * choices,
+        stream,
+        prompt.texts(),
+        prompt.messageCount(),
+        prompt.mediaCount(),
+        false,
+        includeUsage);
+  }
+
+  @Override
+  public UsageParser newUsageParser(ApiRoute route, ParsedRequest request) {
+    return new OpenAiUsageParser(request.stream());
+  }
+
+  @Override
+  public byte[] errorBody(ErrorKind kind, String message, Map<String, Object> extraFields) {
+    ObjectNode error = ErrorBodies.newObject();
+    error.put("message", ErrorBodies.messageOrDefault(message, kind));
+    error.put("type", errorType(kind));
+    error.putNull("param");
+    String code = errorCode(kind);
+    if (code == null) {
+      error.putNull("code");
+    } else {
+      error.put("code", code);
+    }
+    ErrorBodies.putExtraFields(error, extraFields);
+    ObjectNode body = ErrorBodies.newObject();
+    body.set("error", error);
+    return ErrorBodies.toBytes(body);
+  }
+
+  /**
+   * Sets the limit field the caller used (both if it sent both, else {@code
+   * max_completion_tokens}), divided among the {@code n} choices so that all of them together stay
+   * within {@code maxOutputTokens}.
+   *
+   * @throws IllegalArgumentException if the body is not one {@link #parseRequest} accepts
+   */
+  @Override
+  public byte[] withMaxOutputTokens(byte[] body, long maxOutputTokens) {
+    ObjectNode root = readAccepted(body);
+    long perChoice = maxOutputTokens / choicesUnchecked(root);
+    boolean hasCompletion = root.hasNonNull(MAX_COMPLETION_TOKENS);
+    boolean hasLegacy = root.hasNonNull(MAX_TOKENS);
+    if (hasCompletion || !hasLegacy) {
+      root.put(MAX_COMPLETION_TOKENS, perChoice);
+    }
+    if (hasLegacy) {
+      root.put(MAX_TOKENS, perChoice);
+    }
+    return StrictJson.write(root);
+  }
+
+  @Override
+  public Optional<byte[]> withStreamUsage(byte[] body, ParsedRequest request) {
+    if (!request.stream() || request.streamUsageRequested()) {
+      return Optional.empty();
+    }
+    ObjectNode root = readAccepted(body);
+    JsonNode existing = root.get("stream_options");
+    ObjectNode options =
+        existing != null && existing.isObject()
+            ? (ObjectNode) existing
+            : root.putObject("stream_options");
+    options.put("include_usage", true);
+    return Optional.of(StrictJson.write(root));
+  }
+
+  private static ObjectNode readAccepted(byte[] body) {
+    try {
+      return StrictJson.readRequestObject(body);
+    } catch (InvalidRequestException e) {
+      throw new IllegalArgumentException(
+          "body was not accepted by parseRequest: " + e.getMessage(), e);
+    }
+  }
+
+  private static long choices(ObjectNode root) throws InvalidRequestException {
+    Long n = StrictJson.optionalTokenCount(root, "n", "n");
+    if (n != null && n < 1) {
+      throw new InvalidRequestException("field 'n' must be at least 1, got " + n);
+    }
+    return n == null ? 1 : n;
+  }
+
+  private static long choicesUnchecked(ObjectNode root) {
+    JsonNode n = root.get("n");
+    return n != null && n.isIntegralNumber() && n.longValue() > 1 ? n.longValue() : 1;
+  }
+
+  private static Long larger(Long a, Long b) {
+    if (a == null) {
+      return b;
+    }
+    return b == null ? a : Math.max(a, b);
+  }
+
+  private static String errorType(ErrorKind kind) {
+    return switch (kind) {
+      case RATE_LIMITED -> "requests";
+      case INVALID_REQUEST, PAYLOAD_TOO_LARGE -> "invalid_request_error";
+      case UNAVAILABLE, INTERNAL -> "server_error";
+    };
+  }
+
+  private static String errorCode(ErrorKind kind) {
+    return switch (kind) {
+      case RATE_LIMITED -> "rate_limit_exceeded";
+      case PAYLOAD_TOO_LARGE -> "request_too_large";
+      case UNAVAILABLE -> "service_unavailable";
+      case INVALID_REQUEST, INTERNAL -> null;
+    };
+  }
+}
