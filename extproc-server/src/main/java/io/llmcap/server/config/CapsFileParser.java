@@ -126,12 +126,12 @@ public final class CapsFileParser {
     List<YamlNode> nodeItems = s.list("nodes");
     for (int i = 0; i < nodeItems.size(); i++) {
       YamlNode item = nodeItems.get(i);
-      String path = s.path("nodes") + "[" + i + "]";
+      String nodePath = s.path("nodes") + "[" + i + "]";
       if (!(item instanceof YamlNode.Scalar sc) || sc.isNull()) {
-        throw Section.at(s.source(), item, path, "must be a Redis URI, got " + item.describe());
+        throw Section.at(s.source(), item, nodePath, "must be a Redis URI, got " + item.describe());
       }
       checkRedisUri(sc.text(), List.of("redis", "rediss"), problem ->
-          Section.at(s.source(), item, path, problem));
+          Section.at(s.source(), item, nodePath, problem));
       nodes.add(sc.text());
     }
     if (uri != null && !nodes.isEmpty()) {
@@ -298,7 +298,7 @@ public final class CapsFileParser {
       return ZoneOffset.UTC;
     }
     try {
-      return ZoneId.of(text.trim());
+      return ZoneId.of(text.trim()).normalized();
     } catch (DateTimeException e) {
       throw c.error("timezone", "must be a time zone id such as UTC, Europe/Paris or "
           + "America/New_York, got \"" + text + "\"");
