@@ -227,7 +227,7 @@ public final class MemoryLedgerStore implements LedgerStore {
     byte[] record = journal == null ? null : JournalCodec.reserve(callId, distinct, amountNanos, now);
     ReserveOutcome outcome;
     synchronized (lock) {
-      LedgerState st = open(now);
+      LedgerState st = prepare(now);
       if (st.isKnownCall(callId, now)) {
         throw new IllegalStateException("call " + callId + " already reserved (call ids must be "
             + "unique per call)");
@@ -284,7 +284,7 @@ public final class MemoryLedgerStore implements LedgerStore {
     }
     byte[] record = journal == null ? null : JournalCodec.settle(callId, actualNanos, now);
     synchronized (lock) {
-      LedgerState st = open(now);
+      LedgerState st = prepare(now);
       Hold hold = st.hold(callId);
       if (hold == null) {
         return false;
@@ -301,7 +301,7 @@ public final class MemoryLedgerStore implements LedgerStore {
   public List<CapStatus> status(List<CapInstance> caps, Instant now) throws LedgerException {
     List<CapStatus> out = new ArrayList<>(caps.size());
     synchronized (lock) {
-      LedgerState st = open(now);
+      LedgerState st = prepare(now);
       for (CapInstance cap : caps) {
         out.add(LedgerState.statusOf(st.counter(cap.key()), cap));
       }
@@ -314,7 +314,7 @@ public final class MemoryLedgerStore implements LedgerStore {
   public List<CapStatus> snapshot(Instant now) throws LedgerException {
     List<CapStatus> out = new ArrayList<>();
     synchronized (lock) {
-      LedgerState st = open(now);
+      LedgerState st = prepare(now);
       for (Counter c : st.counters()) {
         if (!c.cap.windowStart().isAfter(now) && c.cap.windowEnd().isAfter(now)) {
           out.add(c.status(c.cap));
@@ -334,7 +334,7 @@ public final class MemoryLedgerStore implements LedgerStore {
    */
   public void sweepExpired() throws LedgerException {
     synchronized (lock) {
-      open(clock.instant());
+      prepare(clock.instant());
     }
     flush();
   }
@@ -360,7 +360,7 @@ public final class MemoryLedgerStore implements LedgerStore {
   }
 
   /** Under the lock: refuses after close, then expires overdue holds and ended windows. */
-  private LedgerState open(Instant now) throws LedgerException {
+  private LedgerState prepare(Instant now) throws LedgerException {
     if (closed) {
       throw new LedgerException("the ledger store is closed");
     }
