@@ -1,0 +1,197 @@
+package io.llmcap.server.ledger.memory;
+
+import io.llmcap.server.cap.CapAction;
+import io.llmcap.server.cap.CapInstance;
+import io.llmcap.server.ledger.CapStatus;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+
+/**
+ * The counters and open reservations of the memory store, without locking or I/O: the store
+ * serialises access, and journal replay drives the very same methods, so a replayed state is
+ * the state that was journaled.
+ */
+final class LedgerState {
+
+  /**
+   * Ended call ids remembered at most this many (newest kept), bounding memory at high call
+   * rates; each is also forgotten once its hold TTL has passed.
+   */
+  static final int MAX_REMEMBERED_ENDED_CALLS = 200_000;
+
+  static final class Counter {
+    CapInstance cap;
+    long spent;
+    long reserved;
+
+    Counter(CapInstance cap) {
+      this.cap = cap;
+    }
+
+    CapStatus status(CapInstance as) {
+      return new CapStatus(as, spent, reserved);
+    }
+  }
+
+  static final class Hold {
+    final String callId;
+    final List<CapInstance> caps;
+    final Counter[] counters;
+    final long amount;
+    final Instant expiresAt;
+
+    Hold(String callId, List<CapInstance> caps, Counter[] counters, long amount, Instant expiresAt) {
+      this.callId = callId;
+      this.caps = caps;
+      this.counters = counters;
+      this.amount = amount;
+      this.expiresAt = expiresAt;
+    }
+  }
+
+  private final Map<String, Counter> counters = new HashMap<>();
+  private final Map<String, Hold> holds = new HashMap<>();
+  private final PriorityQueue<Hold> byExpiry =
+      new PriorityQueue<>(Comparator.comparing((Hold h) -> h.expiresAt));
+  private final LinkedHashMap<String, Instant> endedCalls = new LinkedHashMap<>();
+  private Instant earliestWindowEnd = Instant.MAX;
+
+  Counter counter(String key) {
+    return counters.get(key);
+  }
+
+  boolean isKnownCall(String callId, Instant now) {
+    forgetEndedCalls(now);
+    return holds.containsKey(callId) || endedCalls.containsKey(callId);
+  }
+
+  Hold hold(String callId) {
+    return holds.get(callId);
+  }
+
+  int holdCount() {
+    return holds.size();
+  }
+
+  /** Adds {@code amount} to the reserved sum of every cap, creating counters as needed. */
+  Hold reserve(String callId, List<CapInstance> caps, long amount, Instant expiresAt) {
+    Counter[] held = new Counter[caps.size()];
+    for (int i = 0; i < held.length; i++) {
+      CapInstance cap = caps.get(i);
+      Counter c = counters.get(cap.key());
+      if (c == null) {
+        c = new Counter(cap);
+        counters.put(cap.key(), c);
+        if (cap.windowEnd().isBefore(earliestWindowEnd)) {
+          earliestWindowEnd = cap.windowEnd();
+        }
+      } else {
+        // The newest definition wins, so a reloaded caps file changes limits at once.
+        c.cap = cap;
+      }
+      c.reserved = saturatingAdd(c.reserved, amount);
+      held[i] = c;
+    }
+    Hold hold = new Hold(callId, List.copyOf(caps), held, amount, expiresAt);
+    holds.put(callId, hold);
+    byExpiry.add(hold);
+    return hold;
+  }
+
+  /** Releases the hold and charges {@code chargeNanos} (actual cost, or the hold when expired). */
+  void end(Hold hold, long chargeNanos, Instant forgetAt) {
+    holds.remove(hold.callId);
+    for (Counter c : hold.counters) {
+      c.reserved = Math.max(0, c.reserved - hold.amount);
+      c.spent = saturatingAdd(c.spent, chargeNanos);
+    }
+    endedCalls.put(hold.callId, forgetAt);
+    if (endedCalls.size() > MAX_REMEMBERED_ENDED_CALLS) {
+      Iterator<String> oldest = endedCalls.keySet().iterator();
+      oldest.next();
+      oldest.remove();
+    }
+  }
+
+  /** Holds whose TTL has passed at {@code now}, oldest first, still open. */
+  List<Hold> expiredHolds(Instant now) {
+    List<Hold> expired = new ArrayList<>(0);
+    while (!byExpiry.isEmpty() && !byExpiry.peek().expiresAt.isAfter(now)) {
+      Hold h = byExpiry.poll();
+      if (holds.get(h.callId) == h) {
+        expired.add(h);
+      }
+    }
+    return expired;
+  }
+
+  /** Every open hold (for recovery and compaction). */
+  List<Hold> openHolds() {
+    return new ArrayList<>(holds.values());
+  }
+
+  /** Drops counters whose window has ended; cheap when none has. */
+  void dropEndedWindows(Instant now) {
+    if (now.isBefore(earliestWindowEnd)) {
+      return;
+    }
+    Instant earliest = Instant.MAX;
+    for (Iterator<Counter> it = counters.values().iterator(); it.hasNext(); ) {
+      Counter c = it.next();
+      if (!c.cap.windowEnd().isAfter(now)) {
+        it.remove();
+      } else if (c.cap.windowEnd().isBefore(earliest)) {
+        earliest = c.cap.windowEnd();
+      }
+    }
+    earliestWindowEnd = earliest;
+  }
+
+  /** Restores a counter from a compacted journal. */
+  void restoreCounter(CapInstance cap, long spent) {
+    Counter c = new Counter(cap);
+    c.spent = spent;
+    counters.put(cap.key(), c);
+    if (cap.windowEnd().isBefore(earliestWindowEnd)) {
+      earliestWindowEnd = cap.windowEnd();
+    }
+  }
+
+  List<Counter> counters() {
+    return new ArrayList<>(counters.values());
+  }
+
+  private void forgetEndedCalls(Instant now) {
+    for (Iterator<Instant> it = endedCalls.values().iterator(); it.hasNext(); ) {
+      if (it.next().isAfter(now)) {
+        return;
+      }
+      it.remove();
+    }
+  }
+
+  static CapStatus statusOf(Counter c, CapInstance as) {
+    return c == null ? new CapStatus(as, 0, 0) : c.status(as);
+  }
+
+  static boolean enforcing(CapInstance cap) {
+    return cap.action() == CapAction.ENFORCE;
+  }
+
+  static long saturatingAdd(long a, long b) {
+    long r = a + b;
+    return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
+  }
+
+  static long saturatingSubtract(long a, long b) {
+    long r = a - b;
+    return ((a ^ b) & (a ^ r)) < 0 ? (a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE) : r;
+  }
+}
