@@ -9,6 +9,7 @@ import io.llmcap.server.config.CapsConfig;
 import io.llmcap.server.config.ConfigException;
 import io.llmcap.server.config.PricingConfig;
 import io.llmcap.server.config.StoreConfig;
+import io.llmcap.server.config.UnknownModelPolicy;
 import io.llmcap.server.ledger.LedgerException;
 import io.llmcap.server.ledger.LedgerStore;
 import io.llmcap.server.ledger.memory.MemoryLedgerStore;
@@ -37,12 +38,12 @@ public final class EngineFactory {
     ModelPrice unknownModelPrice = null;
     try {
       catalog = catalog(config.pricing());
-      PriceOverride unknown = config.enforcement().unknownModelOverride(UNKNOWN_MODEL_KEY);
-      if (unknown != null) {
+      if (config.enforcement().unknownModel() instanceof UnknownModelPolicy.Price price) {
+        PriceOverride unknown = PriceOverride.of(UNKNOWN_MODEL_KEY, price.inputPerMTok(), price.outputPerMTok());
         unknownModelPrice = catalog.withOverrides(List.of(unknown)).entry(UNKNOWN_MODEL_KEY).orElseThrow();
       }
     } catch (PricingException e) {
-      throw new ConfigException(config.source(), 0, 0, "pricing", e.getMessage());
+      throw new ConfigException(null, 0, 0, "pricing", e.getMessage());
     }
     LedgerStore ledger = openStore(config.store(), clock);
     return new Engine(config, catalog, new CapPolicy(config.caps()), ProviderRegistry.standard(), unknownModelPrice,
