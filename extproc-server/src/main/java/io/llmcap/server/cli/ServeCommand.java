@@ -56,6 +56,8 @@ final class ServeCommand implements Callable<Integer> {
       return 2;
     }
     describe(caps);
+    // Load the tokenizer tables now rather than on the first OpenAI call (about half a second).
+    io.llmcap.pricing.TokenCounters.warmUp();
     Engine engine;
     try {
       engine = EngineFactory.create(caps, Clock.systemUTC());
@@ -82,6 +84,11 @@ final class ServeCommand implements Callable<Integer> {
     } else {
       log.info("Caps file {}: store {}, {} cap(s)", config, caps.store().type().name().toLowerCase(java.util.Locale.ROOT),
           caps.caps().size());
+    }
+    if (caps.store().type() == io.llmcap.server.config.StoreConfig.Type.MEMORY
+        && (caps.store().uri() != null || !caps.store().nodes().isEmpty())) {
+      log.warn("store.uri/nodes are set but store.type is memory: each replica keeps its own ledger, so replicas "
+          + "together can spend more than a cap. Set store.type: redis to share caps.");
     }
     for (CapDefinition cap : caps.caps()) {
       log.info("  cap '{}': {} per {}{}", cap.name(), NanoUsd.formatCents(cap.limitNanos()),
