@@ -86,7 +86,7 @@ public final class LlmcapServer implements AutoCloseable {
     grpc.shutdown();
     try {
       if (!grpc.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
-        log.warn("in-flight calls still open after {}s; cancelling them (each is settled)", grace.toSeconds());
+        log.warn("in-flight calls still open after {} ms; cancelling them (each is settled)", grace.toMillis());
         grpc.shutdownNow();
         grpc.awaitTermination(5, TimeUnit.SECONDS);
       }
