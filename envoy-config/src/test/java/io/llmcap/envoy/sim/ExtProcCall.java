@@ -23,7 +23,11 @@ import java.util.concurrent.TimeUnit;
  */
 final class ExtProcCall {
 
+    /** How the simulator ended a call, for tests: Envoy's normal close or a bare cancellation. */
+    enum Ending { HALF_CLOSE_THEN_CANCEL, CANCEL }
+
     private final ClientCallStreamObserver<ProcessingRequest> requests;
+    private java.util.function.Consumer<Ending> endings = e -> { };
     private volatile boolean serverClosed;
     private boolean closedByUs;
 
@@ -32,7 +36,7 @@ final class ExtProcCall {
     }
 
     static ExtProcCall open(ManagedChannel channel, List<HeaderValue> initialMetadata, Optional<Duration> deadline,
-                            BlockingQueue<StreamEvent> events) {
+                            BlockingQueue<StreamEvent> events, java.util.function.Consumer<Ending> endings) {
         Metadata headers = new Metadata();
         for (HeaderValue h : initialMetadata) {
             String value = h.getRawValue().isEmpty() ? h.getValue() : h.getRawValue().toStringUtf8();
@@ -45,6 +49,7 @@ final class ExtProcCall {
         }
         Holder holder = new Holder(events);
         stub.process(holder);
+        holder.call.endings = endings;
         return holder.call;
     }
 
@@ -94,6 +99,7 @@ final class ExtProcCall {
         closedByUs = true;
         requests.onCompleted();
         requests.cancel("envoy closed the ext_proc stream", null);
+        endings.accept(Ending.HALF_CLOSE_THEN_CANCEL);
     }
 
     /** A downstream or upstream reset: no half-close, only cancellation. */
@@ -103,6 +109,7 @@ final class ExtProcCall {
         }
         closedByUs = true;
         requests.cancel("envoy stream reset", null);
+        endings.accept(Ending.CANCEL);
     }
 
     boolean serverClosed() {

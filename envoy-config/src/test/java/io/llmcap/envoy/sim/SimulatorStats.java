@@ -30,6 +30,16 @@ public final class SimulatorStats {
     final AtomicInteger streamsFinished = new AtomicInteger();
     final List<LocalReply> localReplies = new CopyOnWriteArrayList<>();
     final List<UpstreamRequest> upstreamRequests = new CopyOnWriteArrayList<>();
+    final List<ExtProcCall.Ending> callEndings = new CopyOnWriteArrayList<>();
+
+    /**
+     * How each ext_proc call was ended by the simulator, in order: {@code HALF_CLOSE_THEN_CANCEL} (Envoy's close)
+     * or {@code CANCEL} (downstream reset). A server may see only the cancel: gRPC drops a half-close that the
+     * reset overtakes.
+     */
+    public List<String> callEndings() {
+        return callEndings.stream().map(Enum::name).toList();
+    }
 
     /** gRPC ext_proc calls opened (one per HTTP request that needed one). */
     public int extProcCalls() {

@@ -547,7 +547,7 @@ final class StreamProcessor {
     private void send(ProcessingRequest.Builder request) {
         if (call == null) {
             call = ExtProcCall.open(runtime.channel(ext.clusterName(), ext.authority()), ext.initialMetadata(),
-                    ext.filter().grpcTimeout(), events);
+                    ext.filter().grpcTimeout(), events, stats.callEndings::add);
             stats.extProcCalls.incrementAndGet();
         }
         request.setMetadataContext(Metadata.getDefaultInstance());
