@@ -1,0 +1,185 @@
+package io.llmcap.envoy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.Descriptors.Descriptor;
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.DynamicMessage;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.BodySendMode;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode.HeaderSendMode;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
+import io.llmcap.envoy.sim.BootstrapLoader;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class EnvoyYamlStrictParseTest {
+
+    private static final Bootstrap BOOTSTRAP = BootstrapLoader.load(ShippedBootstrap.envoyYaml());
+
+    @Test
+    void everyTypedConfigInTheFileResolvesAndUnpacksWithItsRegisteredType() throws Exception {
+        List<Any> anys = new ArrayList<>();
+        collectAnys(BOOTSTRAP, anys);
+        // HCM, ext_proc, router, 3 per-route overrides, HttpProtocolOptions, 3 TLS contexts
+        assertEquals(10, anys.size(), "typed configs found: " + anys.stream().map(Any::getTypeUrl).toList());
+        for (Any any : anys) {
+            String typeName = any.getTypeUrl().substring(any.getTypeUrl().lastIndexOf('/') + 1);
+            Descriptor descriptor = BootstrapLoader.TYPES.find(typeName);
+            assertNotNull(descriptor, "type " + typeName + " is not in BootstrapLoader.TYPES");
+            DynamicMessage unpacked = DynamicMessage.parseFrom(descriptor, any.getValue());
+            assertTrue(unpacked.getUnknownFields().asMap().isEmpty(), typeName + " has unknown fields");
+        }
+    }
+
+    @Test
+    void misspelledFieldFailsTheLoad() throws Exception {
+        String yaml = Files.readString(ShippedBootstrap.envoyYaml())
+                .replace("failure_mode_allow: false", "failure_mode_alow: false");
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+                () -> BootstrapLoader.parse(yaml, "misspelled.yaml"));
+        assertTrue(error.getMessage().contains("failure_mode_alow"), error.getMessage());
+    }
+
+    @Test
+    void misspelledFieldInsideAPerRouteTypedConfigFailsTheLoad() throws Exception {
+        String yaml = Files.readString(ShippedBootstrap.envoyYaml())
+                .replaceFirst("grpc_initial_metadata:", "grpc_initial_metdata:");
+        assertThrows(IllegalArgumentException.class, () -> BootstrapLoader.parse(yaml, "misspelled-per-route.yaml"));
+    }
+
+    @Test
+    void unregisteredTypeUrlFailsTheLoad() throws Exception {
+        String yaml = Files.readString(ShippedBootstrap.envoyYaml())
+                .replace("router.v3.Router", "router.v3.Routr");
+        assertThrows(IllegalArgumentException.class, () -> BootstrapLoader.parse(yaml, "bad-type.yaml"));
+    }
+
+    @Test
+    void extProcFilterFailsClosedWithTheDocumentedModesAndTimeout() throws Exception {
+        ExternalProcessor extProc = httpFilterConfig("envoy.filters.http.ext_proc").unpack(ExternalProcessor.class);
+        assertEquals("llmcap", extProc.getGrpcService().getEnvoyGrpc().getClusterName());
+        assertFalse(extProc.getFailureModeAllow());
+        assertEquals(2, extProc.getMessageTimeout().getSeconds());
+        assertEquals(ProcessingMode.newBuilder()
+                .setRequestHeaderMode(HeaderSendMode.SEND)
+                .setRequestBodyMode(BodySendMode.BUFFERED)
+                .setResponseHeaderMode(HeaderSendMode.SEND)
+                .setResponseBodyMode(BodySendMode.STREAMED)
+                .setRequestTrailerMode(HeaderSendMode.SKIP)
+                .setResponseTrailerMode(HeaderSendMode.SKIP)
+                .build(), extProc.getProcessingMode());
+        HttpConnectionManager hcm = hcm();
+        assertEquals("envoy.filters.http.router", hcm.getHttpFilters(hcm.getHttpFiltersCount() - 1).getName());
+    }
+
+    @Test
+    void eachProviderRouteRewritesToTheProviderAndNamesItToLlmcap() throws Exception {
+        Map<String, String[]> expected = Map.of(
+                "/openai/", new String[] {"openai", "api.openai.com"},
+                "/anthropic/", new String[] {"anthropic", "api.anthropic.com"},
+                "/gemini/", new String[] {"gemini", "generativelanguage.googleapis.com"});
+        List<Route> routes = hcm().getRouteConfig().getVirtualHosts(0).getRoutesList();
+        assertEquals(3, routes.size());
+        for (Route route : routes) {
+            String[] want = expected.get(route.getMatch().getPrefix());
+            assertNotNull(want, "unexpected route " + route.getMatch().getPrefix());
+            assertEquals(want[0], route.getRoute().getCluster());
+            assertEquals("/", route.getRoute().getPrefixRewrite());
+            assertEquals(want[1], route.getRoute().getHostRewriteLiteral());
+            assertTrue(route.getRoute().hasTimeout() && route.getRoute().getTimeout().getSeconds() == 0
+                    && route.getRoute().getTimeout().getNanos() == 0, "streams need timeout: 0s");
+            assertEquals(32 * 1024 * 1024, route.getPerRequestBufferLimitBytes().getValue());
+            ExtProcPerRoute perRoute = route.getTypedPerFilterConfigOrThrow("envoy.filters.http.ext_proc")
+                    .unpack(ExtProcPerRoute.class);
+            assertEquals("x-llmcap-provider", perRoute.getOverrides().getGrpcInitialMetadata(0).getKey());
+            assertEquals(want[0], perRoute.getOverrides().getGrpcInitialMetadata(0).getValue());
+            assertFalse(perRoute.getOverrides().hasProcessingMode(), "routes inherit the filter's processing mode");
+        }
+        assertEquals(32 * 1024 * 1024, BOOTSTRAP.getStaticResources().getListeners(0)
+                .getPerConnectionBufferLimitBytes().getValue());
+    }
+
+    @Test
+    void providerClustersOriginateVerifiedTlsWithSni() throws Exception {
+        for (String name : List.of("openai", "anthropic", "gemini")) {
+            Cluster cluster = cluster(name);
+            UpstreamTlsContext tls = cluster.getTransportSocket().getTypedConfig().unpack(UpstreamTlsContext.class);
+            String host = cluster.getLoadAssignment().getEndpoints(0).getLbEndpoints(0).getEndpoint().getAddress()
+                    .getSocketAddress().getAddress();
+            assertEquals(host, tls.getSni());
+            assertEquals(443, cluster.getLoadAssignment().getEndpoints(0).getLbEndpoints(0).getEndpoint().getAddress()
+                    .getSocketAddress().getPortValue());
+            assertEquals("/etc/ssl/certs/ca-certificates.crt",
+                    tls.getCommonTlsContext().getValidationContext().getTrustedCa().getFilename());
+            assertEquals(host, tls.getCommonTlsContext().getValidationContext().getMatchTypedSubjectAltNames(0)
+                    .getMatcher().getExact());
+        }
+        Cluster llmcap = cluster("llmcap");
+        assertEquals(Cluster.DiscoveryType.STRICT_DNS, llmcap.getType());
+        var options = llmcap.getTypedExtensionProtocolOptionsOrThrow("envoy.extensions.upstreams.http.v3.HttpProtocolOptions")
+                .unpack(io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.class);
+        assertTrue(options.getExplicitHttpConfig().hasHttp2ProtocolOptions());
+        assertEquals("127.0.0.1", BOOTSTRAP.getAdmin().getAddress().getSocketAddress().getAddress());
+    }
+
+    private static HttpConnectionManager hcm() throws InvalidProtocolBufferException {
+        return BOOTSTRAP.getStaticResources().getListeners(0).getFilterChains(0).getFilters(0).getTypedConfig()
+                .unpack(HttpConnectionManager.class);
+    }
+
+    private static Any httpFilterConfig(String name) throws InvalidProtocolBufferException {
+        return hcm().getHttpFiltersList().stream().filter(f -> f.getName().equals(name)).findFirst().orElseThrow()
+                .getTypedConfig();
+    }
+
+    private static Cluster cluster(String name) {
+        return BOOTSTRAP.getStaticResources().getClustersList().stream().filter(c -> c.getName().equals(name))
+                .findFirst().orElseThrow();
+    }
+
+    /** Walks every message field, descending into Any payloads through the registry. */
+    private static void collectAnys(Message message, List<Any> out) throws InvalidProtocolBufferException {
+        for (Map.Entry<FieldDescriptor, Object> field : message.getAllFields().entrySet()) {
+            if (field.getKey().getJavaType() != FieldDescriptor.JavaType.MESSAGE) {
+                continue;
+            }
+            List<?> values = field.getKey().isRepeated() ? (List<?>) field.getValue() : List.of(field.getValue());
+            for (Object value : values) {
+                Message child = (Message) value;
+                if (child instanceof Any any) {
+                    out.add(any);
+                    String typeName = any.getTypeUrl().substring(any.getTypeUrl().lastIndexOf('/') + 1);
+                    Descriptor descriptor = BootstrapLoader.TYPES.find(typeName);
+                    assertNotNull(descriptor, "type " + typeName + " is not in BootstrapLoader.TYPES");
+                    collectAnys(DynamicMessage.parseFrom(descriptor, any.getValue()), out);
+                } else if (child.getDescriptorForType().getFullName().equals("google.protobuf.Any")) {
+                    Any any = Any.parseFrom(child.toByteString());
+                    out.add(any);
+                    String typeName = any.getTypeUrl().substring(any.getTypeUrl().lastIndexOf('/') + 1);
+                    Descriptor descriptor = BootstrapLoader.TYPES.find(typeName);
+                    assertNotNull(descriptor, "type " + typeName + " is not in BootstrapLoader.TYPES");
+                    collectAnys(DynamicMessage.parseFrom(descriptor, any.getValue()), out);
+                } else {
+                    collectAnys(child, out);
+                }
+            }
+        }
+    }
+}
