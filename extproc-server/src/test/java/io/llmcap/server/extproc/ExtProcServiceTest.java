@@ -246,6 +246,43 @@ class ExtProcServiceTest {
     }
   }
 
+  @Test
+  void aGzippedResponseIsDecodedAndPricedExactly() throws Exception {
+    Engine engine = start("caps: [{name: org, limitUsd: 10, window: day}]");
+    var gz = new java.io.ByteArrayOutputStream();
+    try (var out = new java.util.zip.GZIPOutputStream(gz)) {
+      out.write(OPENAI_USAGE_JSON.getBytes(StandardCharsets.UTF_8));
+    }
+    byte[] zipped = gz.toByteArray();
+    try (var call = new ExtProcTestClient(channel, "openai")) {
+      call.requestHeaders(OPENAI_CHAT, false);
+      call.requestBody(chatBody(""));
+      call.responseHeaders(headers(":status", "200", "content-type", "application/json", "content-encoding", "gzip"), false);
+      call.responseBodyBytes(java.util.Arrays.copyOfRange(zipped, 0, 10), false);
+      call.responseBodyBytes(java.util.Arrays.copyOfRange(zipped, 10, zipped.length), true);
+    }
+    assertEquals(OPENAI_USAGE_NANOS, spent(engine, "org"));
+  }
+
+  @Test
+  void estimateModeReservesLessThanTheStrictBound() throws Exception {
+    Engine strict = start("caps: [{name: org, limitUsd: 10, window: day}]");
+    long strictHold;
+    try (var call = new ExtProcTestClient(channel, "openai")) {
+      call.requestHeaders(OPENAI_CHAT, false);
+      call.requestBody(chatBody("").replace("1000", "4000"));
+      strictHold = reserved(strict);
+    }
+    stop();
+    Engine estimate = start("enforcement: {mode: estimate}\ncaps: [{name: org, limitUsd: 10, window: day}]");
+    try (var call = new ExtProcTestClient(channel, "openai")) {
+      call.requestHeaders(OPENAI_CHAT, false);
+      call.requestBody(chatBody("").replace("1000", "4000"));
+      long estimateHold = reserved(estimate);
+      assertTrue(estimateHold > 0 && estimateHold < strictHold, estimateHold + " vs strict " + strictHold);
+    }
+  }
+
   private void awaitSettled(Engine engine) throws Exception {
     long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
     while (reserved(engine) != 0 && System.nanoTime() < deadline) {

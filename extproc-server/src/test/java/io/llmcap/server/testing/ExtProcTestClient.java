@@ -96,6 +96,11 @@ public final class ExtProcTestClient implements AutoCloseable {
         .setBody(ByteString.copyFromUtf8(chunk)).setEndOfStream(endOfStream)).build());
   }
 
+  public ProcessingResponse responseBodyBytes(byte[] chunk, boolean endOfStream) {
+    return send(ProcessingRequest.newBuilder().setResponseBody(HttpBody.newBuilder()
+        .setBody(ByteString.copyFrom(chunk)).setEndOfStream(endOfStream)).build());
+  }
+
   /** Envoy's way of ending a stream: half-close, then cancel at once. */
   public void closeLikeEnvoy() {
     requests.onCompleted();
