@@ -12,15 +12,12 @@ import com.anthropic.models.messages.Message;
 import com.anthropic.models.messages.MessageCreateParams;
 import com.anthropic.models.messages.RawMessageStreamEvent;
 import io.llmcap.envoy.sim.ProviderUsage;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** anthropic-java through the shipped Envoy config and a real LLMCap server. */
-class AnthropicSdkThroughEnvoyTest {
+class AnthropicSdkThroughEnvoyTest extends ThroughEnvoyTest {
   /**
    * claude-sonnet-4-5-20250929: input $3/M (3,000 nano-dollars a token), output $15/M (15,000),
    * 5-minute cache writes $3.75/M (3,750), cache reads $0.30/M (300); the catalog has no 1-hour
@@ -28,16 +25,6 @@ class AnthropicSdkThroughEnvoyTest {
    */
   private static final ProviderUsage.Anthropic USAGE = new ProviderUsage.Anthropic(1000, 200, 100, 50, 300);
   private static final long USAGE_NANOS = 1000 * 3_000 + 200 * 15_000 + 100 * 3_750 + 50 * 6_000 + 300 * 300;
-
-  @TempDir Path data;
-  private LlmcapStack stack;
-
-  @AfterEach
-  void stop() {
-    if (stack != null) {
-      stack.close();
-    }
-  }
 
   private AnthropicClient client() {
     return AnthropicOkHttpClient.builder().baseUrl(stack.baseUrl("/anthropic")).apiKey("sk-ant-test-not-a-key").build();
@@ -50,7 +37,7 @@ class AnthropicSdkThroughEnvoyTest {
 
   @Test
   void aMessageWithCacheWritesAndReadsIsSettledAtItsExactCost() throws Exception {
-    stack = new LlmcapStack("caps: [{name: team, limitUsd: 10, window: day}]", data);
+    start("caps: [{name: team, limitUsd: 10, window: day}]");
     stack.upstream.anthropicUsage(USAGE);
 
     Message message = client().messages().create(params());
@@ -62,7 +49,7 @@ class AnthropicSdkThroughEnvoyTest {
 
   @Test
   void aStreamIsSettledFromItsCumulativeUsage() throws Exception {
-    stack = new LlmcapStack("caps: [{name: team, limitUsd: 10, window: day}]", data);
+    start("caps: [{name: team, limitUsd: 10, window: day}]");
     stack.upstream.anthropicUsage(USAGE);
 
     List<RawMessageStreamEvent> events = new ArrayList<>();
@@ -78,7 +65,7 @@ class AnthropicSdkThroughEnvoyTest {
   @Test
   void aCapDenialIsTheSdksRateLimitErrorAndIsNotRetried() throws Exception {
     // 1,024 output tokens at $15/M is about $0.015: a one-cent cap cannot hold the bound.
-    stack = new LlmcapStack("caps: [{name: team, limitUsd: 0.01, window: day}]", data);
+    start("caps: [{name: team, limitUsd: 0.01, window: day}]");
 
     RateLimitException denied = assertThrows(RateLimitException.class, () -> client().messages().create(params()));
 

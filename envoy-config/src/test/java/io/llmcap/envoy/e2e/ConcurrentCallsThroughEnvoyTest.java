@@ -8,21 +8,18 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The hard-cap promise under concurrency: 300 calls at once on a cap that holds about 80 of them.
  * Check-then-add would let most of them through; reservation lets through only what fits.
  */
-class ConcurrentCallsThroughEnvoyTest {
+class ConcurrentCallsThroughEnvoyTest extends ThroughEnvoyTest {
   private static final int CALLS = 300;
   private static final long LIMIT_NANOS = 50_000_000L; // $0.05
   /** What each call really costs: 20 input tokens at 150 and 1,000 output tokens at 600 nano-dollars. */
@@ -30,19 +27,9 @@ class ConcurrentCallsThroughEnvoyTest {
   private static final String BODY = "{\"model\":\"gpt-4o-mini\",\"max_completion_tokens\":1000,"
       + "\"messages\":[{\"role\":\"user\",\"content\":\"Write a long story.\"}]}";
 
-  @TempDir Path data;
-  private LlmcapStack stack;
-
-  @AfterEach
-  void stop() {
-    if (stack != null) {
-      stack.close();
-    }
-  }
-
   @Test
   void concurrentCallsNeverBillPastTheCapAndLeaveNoReservation() throws Exception {
-    stack = new LlmcapStack("caps: [{name: small-cap, limitUsd: 0.05, window: day}]", data);
+    start("caps: [{name: small-cap, limitUsd: 0.05, window: day}]");
     stack.upstream.openAiUsage(ProviderUsage.OpenAi.of(20, 1_000));
     HttpClient http = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(32))
         .connectTimeout(Duration.ofSeconds(10)).build();

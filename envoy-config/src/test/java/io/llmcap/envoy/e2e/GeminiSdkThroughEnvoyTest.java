@@ -12,15 +12,12 @@ import com.google.genai.types.GenerateContentResponse;
 import com.google.genai.types.HttpOptions;
 import com.google.genai.types.HttpRetryOptions;
 import io.llmcap.envoy.sim.ProviderUsage;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** google-genai through the shipped Envoy config and a real LLMCap server. */
-class GeminiSdkThroughEnvoyTest {
+class GeminiSdkThroughEnvoyTest extends ThroughEnvoyTest {
   /**
    * gemini/gemini-2.5-flash: input $0.30/M (300 nano-dollars a token), cached $0.03/M (30),
    * output and thoughts $2.50/M (2,500). promptTokenCount includes the cached tokens; thoughts are
@@ -30,16 +27,6 @@ class GeminiSdkThroughEnvoyTest {
   private static final long USAGE_NANOS = 600 * 300 + 400 * 30 + 200 * 2_500 + 100 * 2_500;
   private static final GenerateContentConfig CONFIG = GenerateContentConfig.builder().maxOutputTokens(2048).build();
 
-  @TempDir Path data;
-  private LlmcapStack stack;
-
-  @AfterEach
-  void stop() {
-    if (stack != null) {
-      stack.close();
-    }
-  }
-
   private Client client() {
     return Client.builder().apiKey("gemini-test-not-a-key")
         .httpOptions(HttpOptions.builder().baseUrl(stack.baseUrl("/gemini")).build()).build();
@@ -47,7 +34,7 @@ class GeminiSdkThroughEnvoyTest {
 
   @Test
   void aCallIsSettledAtItsExactCostIncludingThoughts() throws Exception {
-    stack = new LlmcapStack("caps: [{name: gemini-daily, limitUsd: 10, window: day}]", data);
+    start("caps: [{name: gemini-daily, limitUsd: 10, window: day}]");
     stack.upstream.geminiUsage(USAGE);
 
     try (Client client = client()) {
@@ -60,7 +47,7 @@ class GeminiSdkThroughEnvoyTest {
 
   @Test
   void anSseStreamIsSettledFromItsLastRunningTotal() throws Exception {
-    stack = new LlmcapStack("caps: [{name: gemini-daily, limitUsd: 10, window: day}]", data);
+    start("caps: [{name: gemini-daily, limitUsd: 10, window: day}]");
     stack.upstream.geminiUsage(USAGE);
 
     List<GenerateContentResponse> chunks = new ArrayList<>();
@@ -82,7 +69,7 @@ class GeminiSdkThroughEnvoyTest {
   @Test
   void aCapDenialIsTheSdksResourceExhaustedErrorAndItsRetriesNeverReachTheProvider() throws Exception {
     // 2,048 output tokens at $2.50/M is about $0.005: a tenth of a cent cannot hold the bound.
-    stack = new LlmcapStack("caps: [{name: gemini-daily, limitUsd: 0.001, window: day}]", data);
+    start("caps: [{name: gemini-daily, limitUsd: 0.001, window: day}]");
     HttpRetryOptions quickRetries = HttpRetryOptions.builder().attempts(3).initialDelay(0.01).maxDelay(0.02).build();
 
     ClientException denied;

@@ -15,31 +15,18 @@ import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import io.llmcap.envoy.sim.FakeProviderUpstream;
 import io.llmcap.envoy.sim.ProviderUsage;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** openai-java through the shipped Envoy config and a real LLMCap server. */
-class OpenAiSdkThroughEnvoyTest {
+class OpenAiSdkThroughEnvoyTest extends ThroughEnvoyTest {
   /**
    * gpt-4o-mini at $0.15 / $0.075 (cached) / $0.60 per million input / cached / output tokens:
    * 1,000 uncached x 150 + 200 cached x 75 + 300 output x 600 nano-dollars (reasoning is inside output).
    */
   private static final ProviderUsage.OpenAi USAGE = new ProviderUsage.OpenAi(1200, 300, 200, 0, 50);
   private static final long USAGE_NANOS = 1000 * 150 + 200 * 75 + 300 * 600;
-
-  @TempDir Path data;
-  private LlmcapStack stack;
-
-  @AfterEach
-  void stop() {
-    if (stack != null) {
-      stack.close();
-    }
-  }
 
   private OpenAIClient client() {
     // Default retries (2): a budget denial must stop them by itself.
@@ -53,7 +40,7 @@ class OpenAiSdkThroughEnvoyTest {
 
   @Test
   void aCallIsSettledAtItsExactCost() throws Exception {
-    stack = new LlmcapStack("caps: [{name: org-daily, limitUsd: 10, window: day}]", data);
+    start("caps: [{name: org-daily, limitUsd: 10, window: day}]");
     stack.upstream.openAiUsage(USAGE);
 
     ChatCompletion completion = client().chat().completions().create(params(500));
@@ -68,7 +55,7 @@ class OpenAiSdkThroughEnvoyTest {
 
   @Test
   void aStreamIsAskedForUsageAndSettledAtItsExactCost() throws Exception {
-    stack = new LlmcapStack("caps: [{name: org-daily, limitUsd: 10, window: day}]", data);
+    start("caps: [{name: org-daily, limitUsd: 10, window: day}]");
     stack.upstream.openAiUsage(USAGE);
 
     List<ChatCompletionChunk> chunks = new ArrayList<>();
@@ -85,7 +72,7 @@ class OpenAiSdkThroughEnvoyTest {
 
   @Test
   void aCapDenialIsTheSdksRateLimitErrorWithOurMessageAndNoRetry() throws Exception {
-    stack = new LlmcapStack("caps: [{name: org-daily, limitUsd: 0.0001, window: day}]", data);
+    start("caps: [{name: org-daily, limitUsd: 0.0001, window: day}]");
 
     RateLimitException denied = assertThrows(RateLimitException.class,
         () -> client().chat().completions().create(params(500)));
@@ -100,7 +87,7 @@ class OpenAiSdkThroughEnvoyTest {
 
   @Test
   void anUpstreamErrorCostsNothing() throws Exception {
-    stack = new LlmcapStack("caps: [{name: org-daily, limitUsd: 10, window: day}]", data);
+    start("caps: [{name: org-daily, limitUsd: 10, window: day}]");
     stack.upstream.failNextWith(500);
     OpenAIClient noRetry = OpenAIOkHttpClient.builder().baseUrl(stack.baseUrl("/openai/v1")).apiKey("sk-test")
         .maxRetries(0).build();
@@ -113,7 +100,7 @@ class OpenAiSdkThroughEnvoyTest {
 
   @Test
   void spendSurvivesAServerRestart() throws Exception {
-    stack = new LlmcapStack("caps: [{name: org-daily, limitUsd: 10, window: day}]", data);
+    start("caps: [{name: org-daily, limitUsd: 10, window: day}]");
     stack.upstream.openAiUsage(USAGE);
     client().chat().completions().create(params(500));
     stack.awaitSettled(1);
