@@ -6,6 +6,7 @@ import io.grpc.ServerInterceptors;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.llmcap.server.admin.AdminHttpServer;
 import io.llmcap.server.authz.AuthzService;
+import io.llmcap.server.extproc.CallListener;
 import io.llmcap.server.extproc.ExtProcService;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -38,12 +39,17 @@ public final class LlmcapServer implements AutoCloseable {
   private AdminHttpServer admin;
 
   public LlmcapServer(ServerBuilder<?> builder, Engine engine, Duration grace) {
+    this(builder, engine, grace, CallListener.NONE);
+  }
+
+  /** @param listener told of every decision and settlement (metrics, audit, alerts) */
+  public LlmcapServer(ServerBuilder<?> builder, Engine engine, Duration grace, CallListener listener) {
     this.engine = new AtomicReference<>(engine);
     this.grace = grace;
     String instanceId = UUID.randomUUID().toString().substring(0, 8);
     this.grpc = builder
         .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
-        .addService(ServerInterceptors.intercept(new ExtProcService(this.engine::get, instanceId),
+        .addService(ServerInterceptors.intercept(new ExtProcService(this.engine::get, listener, instanceId),
             ExtProcService.providerHintInterceptor()))
         .addService(new AuthzService(this.engine::get))
         .addService(health.getHealthService())

@@ -58,7 +58,11 @@ final class CallProcessor {
   private final String callId;
   private final Engine engine;
   private final String providerHint;
+  private final CallListener listener;
   private final AtomicBoolean settled = new AtomicBoolean();
+  private long phaseStart;
+  private String model;
+  private volatile CallListener.Decision decision;
 
   private ApiRoute route;
   private CallAttributes attributes;
@@ -74,10 +78,11 @@ final class CallProcessor {
   private long remainingAfterReserve = -1;
   private ResponseBodyDecoder decoder;
 
-  CallProcessor(String callId, Engine engine, String providerHint) {
+  CallProcessor(String callId, Engine engine, String providerHint, CallListener listener) {
     this.callId = callId;
     this.engine = engine;
     this.providerHint = providerHint;
+    this.listener = listener;
   }
 
   String callId() {
@@ -85,6 +90,19 @@ final class CallProcessor {
   }
 
   Reply handle(ProcessingRequest request) {
+    phaseStart = System.nanoTime();
+    try {
+      return dispatch(request);
+    } finally {
+      listener.phaseTimed(phaseName(request), System.nanoTime() - phaseStart);
+    }
+  }
+
+  private static String phaseName(ProcessingRequest request) {
+    return request.getRequestCase().name().toLowerCase(java.util.Locale.ROOT);
+  }
+
+  private Reply dispatch(ProcessingRequest request) {
     try {
       return switch (request.getRequestCase()) {
         case REQUEST_HEADERS -> onRequestHeaders(request);
@@ -105,7 +123,7 @@ final class CallProcessor {
       log.error("[{}] internal error in {}; failing the call closed", callId, request.getRequestCase(), e);
       settle("internal error");
       return deny(Denials.refusedGeneric(ErrorKind.INTERNAL, "internal error while deciding this call (see LLMCap logs, call "
-          + callId + ")"));
+          + callId + ")"), CallListener.Outcome.FAILED, null, "internal error: " + e.getClass().getSimpleName());
     }
   }
 
@@ -122,9 +140,9 @@ final class CallProcessor {
         // Not an LLM call we meter (listing models, a host we do not front): let it pass untouched.
         return passThrough(headersContinue(HeaderMutation.getDefaultInstance()), false);
       }
-      return deny(Denials.refusedGeneric(ErrorKind.INVALID_REQUEST,
-          "cannot price POST " + pathWithoutQuery(path) + " for provider '" + providerHint
-              + "': this API is not supported, so the call is refused rather than let through uncapped"));
+      String why = "cannot price POST " + pathWithoutQuery(path) + " for provider '" + providerHint
+          + "': this API is not supported, so the call is refused rather than let through uncapped";
+      return deny(Denials.refusedGeneric(ErrorKind.INVALID_REQUEST, why), CallListener.Outcome.DENIED_INVALID, null, why);
     }
     route = identified.get();
     if (route.free() || !"POST".equals(method)) {
@@ -132,13 +150,14 @@ final class CallProcessor {
     }
     if (request.hasProtocolConfig()
         && request.getProtocolConfig().getRequestBodyMode() != BodySendMode.BUFFERED) {
-      return deny(Denials.refused(route.api(), ErrorKind.INTERNAL,
-          "the Envoy ext_proc filter must send the request body BUFFERED (it sends "
-              + request.getProtocolConfig().getRequestBodyMode() + "); fix processing_mode.request_body_mode"));
+      String why = "the Envoy ext_proc filter must send the request body BUFFERED (it sends "
+          + request.getProtocolConfig().getRequestBodyMode() + "); fix processing_mode.request_body_mode";
+      return deny(Denials.refused(route.api(), ErrorKind.INTERNAL, why), CallListener.Outcome.FAILED, null, why);
     }
     if (http.getEndOfStream()) {
-      return deny(Denials.refused(route.api(), ErrorKind.INVALID_REQUEST,
-          "the request has no body, so its cost cannot be read"));
+      String why = "the request has no body, so its cost cannot be read";
+      return deny(Denials.refused(route.api(), ErrorKind.INVALID_REQUEST, why), CallListener.Outcome.DENIED_INVALID, null,
+          why);
     }
     attributes = new CallAttributes(route.provider().id(), route.pathModel(),
         CallerIdentity.service(request.getAttributesMap(), headers),
@@ -147,7 +166,8 @@ final class CallProcessor {
       Instant now = engine.clock().instant();
       Optional<CapStatus> exhausted = CapGate.exhaustedCap(engine, attributes, now);
       if (exhausted.isPresent()) {
-        return deny(Denials.capReached(route.api(), exhausted.get(), 0, -1, now));
+        return deny(Denials.capReached(route.api(), exhausted.get(), 0, -1, now), CallListener.Outcome.DENIED_CAP,
+            exhausted.get(), "cap '" + exhausted.get().cap().capName() + "' is spent");
       }
     } catch (LedgerException e) {
       Optional<Reply> failed = onStoreFailure(e, "checking caps at request headers");
@@ -187,16 +207,16 @@ final class CallProcessor {
     try {
       request = api.parseRequest(route, body);
     } catch (InvalidRequestException e) {
-      return deny(Denials.refused(api, ErrorKind.INVALID_REQUEST, e.getMessage()));
+      return refuse(e.getMessage());
     }
-    String model = route.pathModel() != null ? route.pathModel() : request.model();
+    model = route.pathModel() != null ? route.pathModel() : request.model();
     EnforcementConfig enforcement = engine.config().enforcement();
     ModelPrice modelPrice;
     try {
       modelPrice = engine.catalog().resolve(route.provider().priceRoute(), model);
     } catch (UnknownModelException e) {
       if (engine.unknownModelPrice() == null) {
-        return deny(Denials.refused(api, ErrorKind.INVALID_REQUEST, e.getMessage()));
+        return refuse(e.getMessage());
       }
       modelPrice = engine.unknownModelPrice();
     }
@@ -204,21 +224,23 @@ final class CallProcessor {
     try {
       plan = CostPlan.of(route.provider(), request, modelPrice, enforcement.mode());
     } catch (InvalidRequestException e) {
-      return deny(Denials.refused(api, ErrorKind.INVALID_REQUEST, e.getMessage()));
+      return refuse(e.getMessage());
     } catch (UnpriceableUsageException e) {
-      return deny(Denials.refused(api, ErrorKind.INVALID_REQUEST, e.getMessage()));
+      return refuse(e.getMessage());
     }
 
     Instant now = engine.clock().instant();
     List<CapInstance> caps = engine.policy().matching(attributes.withModel(model), now);
     byte[] mutated = null;
+    boolean storeDown = false;
     if (!caps.isEmpty()) {
       try {
         ReserveOutcome outcome = engine.ledger().reserve(callId, caps, plan.amountNanos(), now);
         if (outcome instanceof ReserveOutcome.Denied denied) {
           ClampResult clamp = tryClamp(denied, plan, modelPrice, request, now);
           if (clamp.response != null) {
-            return deny(clamp.response);
+            return deny(clamp.response, CallListener.Outcome.DENIED_CAP, clamp.blocking,
+                "cap '" + clamp.blocking.cap().capName() + "' lacks room for this call");
           }
           plan = clamp.plan;
           outcome = clamp.outcome;
@@ -233,15 +255,20 @@ final class CallProcessor {
         price = modelPrice;
         reservedNanos = plan.amountNanos();
         reserved = true;
+        report(mutated != null ? CallListener.Outcome.CLAMPED : CallListener.Outcome.ALLOWED, plan.amountNanos(),
+            granted.caps(), granted.shadowWouldDeny(), null, null);
       } catch (LedgerException e) {
         Optional<Reply> failed = onStoreFailure(e, "reserving");
         if (failed.isPresent()) {
           return failed.get();
         }
+        storeDown = true;
       }
     }
     if (!reserved) {
       // Nothing to settle (no cap applies, or the store is down and the policy is open).
+      report(storeDown ? CallListener.Outcome.ALLOWED_STORE_DOWN : CallListener.Outcome.UNCAPPED, 0, List.of(),
+          List.of(), null, null);
       return passThrough(bodyResponse(mutated, body), false);
     }
     if (request.stream()) {
@@ -255,7 +282,7 @@ final class CallProcessor {
     return new Reply(bodyResponse(mutated, body), false);
   }
 
-  private record ClampResult(ImmediateResponse response, CostPlan plan, ReserveOutcome outcome) {}
+  private record ClampResult(ImmediateResponse response, CapStatus blocking, CostPlan plan, ReserveOutcome outcome) {}
 
   /**
    * {@code overBudget: clamp}: lower the output limit to what the tightest cap still affords, when
@@ -282,7 +309,7 @@ final class CallProcessor {
         if (again instanceof ReserveOutcome.Granted) {
           log.debug("[{}] clamped output limit to {} tokens to fit cap '{}'", callId, affordable,
               denied.blocking().cap().capName());
-          return new ClampResult(null, clamped, again);
+          return new ClampResult(null, null, clamped, again);
         }
         denied = (ReserveOutcome.Denied) again;
       } catch (UnpriceableUsageException e) {
@@ -290,7 +317,7 @@ final class CallProcessor {
       }
     }
     return new ClampResult(Denials.capReached(route.api(), denied.blocking(), plan.amountNanos(),
-        affordable > 0 ? affordable : -1, now), null, null);
+        affordable > 0 ? affordable : -1, now), denied.blocking(), null, null);
   }
 
   // ---- response: note the status, meter the body, settle at its end ----
@@ -359,10 +386,14 @@ final class CallProcessor {
     if (!reserved || !settled.compareAndSet(false, true)) {
       return;
     }
-    long amount = Settlement.amount(callId, upstreamStatus, unmeterable,
-        usage == null ? UsageSnapshot.NONE : usage.snapshot(), price, reservedNanos);
+    UsageSnapshot observed = usage == null ? UsageSnapshot.NONE : usage.snapshot();
+    long amount = Settlement.amount(callId, upstreamStatus, unmeterable, observed, price, reservedNanos);
     try {
-      engine.ledger().settle(callId, amount, engine.clock().instant());
+      Instant now = engine.clock().instant();
+      engine.ledger().settle(callId, amount, now);
+      if (decision != null) {
+        listener.settled(new CallListener.Settlement(now, decision, amount, why, upstreamStatus, observed.responseModel()));
+      }
       log.debug("[{}] settled {} (reserved {}) at {}", callId, NanoUsd.format(amount), NanoUsd.format(reservedNanos), why);
     } catch (LedgerException e) {
       // The hold stays in the store and its TTL charges it in full: nothing is lost, at worst over-counted.
@@ -380,14 +411,30 @@ final class CallProcessor {
     log.warn("[{}] spend store failed while {}: {}; store.onFailure is closed, refusing the call", callId, what,
         e.getMessage());
     return Optional.of(deny(Denials.refused(route.api(), ErrorKind.UNAVAILABLE,
-        "the spend store is unavailable, so no budget can be checked; try again shortly")));
+        "the spend store is unavailable, so no budget can be checked; try again shortly"),
+        CallListener.Outcome.DENIED_STORE_DOWN, null, "spend store unavailable: " + e.getMessage()));
   }
 
   // ---- reply builders ----
 
-  private Reply deny(ImmediateResponse response) {
+  private Reply refuse(String why) {
+    return deny(Denials.refused(route.api(), ErrorKind.INVALID_REQUEST, why), CallListener.Outcome.DENIED_INVALID, null,
+        why);
+  }
+
+  private Reply deny(ImmediateResponse response, CallListener.Outcome outcome, CapStatus blocking, String reason) {
     settle("denied");
+    report(outcome, 0, blocking == null ? List.of() : List.of(blocking), List.of(), blocking, reason);
     return new Reply(ProcessingResponse.newBuilder().setImmediateResponse(response).build(), true);
+  }
+
+  private void report(CallListener.Outcome outcome, long reservedAmount, List<CapStatus> caps,
+      List<CapStatus> shadowWouldDeny, CapStatus blocking, String reason) {
+    CallListener.Decision d = CallListener.Decision.of(engine.clock().instant(), callId,
+        route == null ? null : route.api().name(), attributes, model, outcome, reservedAmount, caps, shadowWouldDeny,
+        blocking, reason, System.nanoTime() - phaseStart);
+    decision = d;
+    listener.decided(d);
   }
 
   private static Reply passThrough(ProcessingResponse response, boolean ignored) {

@@ -31,15 +31,18 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
   private static final Context.Key<String> PROVIDER_HINT = Context.key("llmcap-provider-hint");
 
   private final Supplier<Engine> engine;
+  private final CallListener listener;
   private final String instanceId;
   private final AtomicLong streams = new AtomicLong();
 
   /**
    * @param engine the current decision snapshot (read once per stream)
+   * @param listener told of every decision and settlement (metrics, audit, alerts)
    * @param instanceId unique per server process, so call ids never collide across replicas
    */
-  public ExtProcService(Supplier<Engine> engine, String instanceId) {
+  public ExtProcService(Supplier<Engine> engine, CallListener listener, String instanceId) {
     this.engine = engine;
+    this.listener = listener;
     this.instanceId = instanceId;
   }
 
@@ -61,7 +64,7 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
   @Override
   public StreamObserver<ProcessingRequest> process(StreamObserver<ProcessingResponse> responses) {
     String callId = instanceId + "-" + streams.incrementAndGet();
-    CallProcessor processor = new CallProcessor(callId, engine.get(), PROVIDER_HINT.get());
+    CallProcessor processor = new CallProcessor(callId, engine.get(), PROVIDER_HINT.get(), listener);
     ServerCallStreamObserver<ProcessingResponse> out = (ServerCallStreamObserver<ProcessingResponse>) responses;
     StreamGuard guard = new StreamGuard();
     out.setOnCancelHandler(() -> {

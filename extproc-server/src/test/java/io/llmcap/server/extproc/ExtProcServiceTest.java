@@ -47,11 +47,31 @@ class ExtProcServiceTest {
   private LlmcapServer server;
   private ManagedChannel channel;
 
+  private final List<CallListener.Decision> decisions = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<CallListener.Settlement> settlements = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final CallListener recorder = new CallListener() {
+    @Override
+    public void decided(Decision decision) {
+      decisions.add(decision);
+    }
+
+    @Override
+    public void settled(Settlement settlement) {
+      settlements.add(settlement);
+    }
+  };
+  private final CallListener broken = new CallListener() {
+    @Override
+    public void decided(Decision decision) {
+      throw new IllegalStateException("a broken listener");
+    }
+  };
+
   private Engine start(String capsYaml) throws Exception {
     Engine engine = TestEngines.inMemory(capsYaml, clock);
     String name = InProcessServerBuilder.generateName();
-    server = new LlmcapServer(InProcessServerBuilder.forName(name).directExecutor(), engine, Duration.ofSeconds(1))
-        .start(null);
+    server = new LlmcapServer(InProcessServerBuilder.forName(name).directExecutor(), engine, Duration.ofSeconds(1),
+        CallListeners.of(List.of(broken, recorder))).start(null);
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
     return engine;
   }
@@ -281,6 +301,41 @@ class ExtProcServiceTest {
       long estimateHold = reserved(estimate);
       assertTrue(estimateHold > 0 && estimateHold < strictHold, estimateHold + " vs strict " + strictHold);
     }
+  }
+
+  @Test
+  void listenersHearEachDecisionAndSettlementAndABrokenOneChangesNothing() throws Exception {
+    start("caps: [{name: org, limitUsd: 10, window: day}]");
+    try (var call = new ExtProcTestClient(channel, "openai")) {
+      call.requestHeaders(OPENAI_CHAT, false);
+      assertTrue(call.requestBody(chatBody("")).hasRequestBody());
+      call.responseHeaders(headers(":status", "200", "content-type", "application/json"), false);
+      call.responseBody(OPENAI_USAGE_JSON, true);
+    }
+    assertEquals(1, decisions.size());
+    CallListener.Decision d = decisions.get(0);
+    assertEquals(CallListener.Outcome.ALLOWED, d.outcome());
+    assertEquals("openai", d.provider());
+    assertEquals("gpt-4o-mini", d.model());
+    assertEquals("checkout", d.service());
+    assertTrue(d.apiKeyFingerprint().startsWith("key-") && !d.apiKeyFingerprint().contains("test-key-1"));
+    assertTrue(d.reservedNanos() > 0);
+    assertEquals(1, settlements.size());
+    assertEquals(OPENAI_USAGE_NANOS, settlements.get(0).settledNanos());
+    assertEquals("gpt-4o-mini-2024-07-18", settlements.get(0).responseModel());
+  }
+
+  @Test
+  void aDenialIsReportedWithTheCapThatDeniedIt() throws Exception {
+    start("caps: [{name: tiny, limitUsd: 0.0001, window: day}]");
+    try (var call = new ExtProcTestClient(channel, "openai")) {
+      call.requestHeaders(OPENAI_CHAT, false);
+      call.requestBody(chatBody(""));
+    }
+    CallListener.Decision d = decisions.get(0);
+    assertEquals(CallListener.Outcome.DENIED_CAP, d.outcome());
+    assertEquals("tiny", d.blocking().cap().capName());
+    assertTrue(settlements.isEmpty(), "nothing was reserved, so nothing is settled");
   }
 
   private void awaitSettled(Engine engine) throws Exception {
