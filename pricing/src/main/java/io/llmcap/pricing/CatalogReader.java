@@ -81,6 +81,10 @@ final class CatalogReader {
         rate(node, "cache_creation_input_token_cost_above_200k_tokens", where);
     f.inputAbove128k = rate(node, "input_cost_per_token_above_128k_tokens", where);
     f.outputAbove128k = rate(node, "output_cost_per_token_above_128k_tokens", where);
+    f.audioInput = rate(node, "input_cost_per_audio_token", where);
+    f.audioOutput = rate(node, "output_cost_per_audio_token", where);
+    f.searchPerQuery = dearestRate(node, "search_context_cost_per_query", where);
+    f.perRequest = rate(node, "input_cost_per_request", where);
     return f;
   }
 
@@ -123,6 +127,28 @@ final class CatalogReader {
       throw where.error(field, node.get(field), "a price in USD per token (a number >= 0)");
     }
     return value;
+  }
+
+  /**
+   * A price that is either one number or an object of prices by option ({@code
+   * search_context_cost_per_query} keyed by context size): the dearest of them.
+   */
+  private static BigDecimal dearestRate(JsonNode node, String field, Where where)
+      throws PricingException {
+    JsonNode v = node.get(field);
+    if (v == null || !v.isObject()) {
+      return rate(node, field, where);
+    }
+    BigDecimal dearest = null;
+    Iterator<Map.Entry<String, JsonNode>> options = v.fields();
+    while (options.hasNext()) {
+      Map.Entry<String, JsonNode> option = options.next();
+      BigDecimal value = rate(v, option.getKey(), new Where(where.source(), where.key()));
+      if (value != null && (dearest == null || value.compareTo(dearest) > 0)) {
+        dearest = value;
+      }
+    }
+    return dearest;
   }
 
   private static Long count(JsonNode node, String field, Where where) throws PricingException {

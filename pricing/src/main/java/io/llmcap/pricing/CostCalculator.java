@@ -15,7 +15,9 @@ public final class CostCalculator {
    * Exact cost of observed usage, summed exactly and rounded UP to a whole nano-dollar once per
    * call.
    *
-   * <p>When the call's input-side tokens ({@link Usage#promptTokens()}) exceed 200,000 (or
+   * <p>Audio tokens use the entry's audio rates, web searches {@code
+   * search_context_cost_per_query} (its dearest context size), and {@code input_cost_per_request}
+   * is added once. When the call's input-side tokens ({@link Usage#promptTokens()}) exceed 200,000 (or
    * 128,000 for the older tier) and the entry has that long-context tier, every token of the call
    * uses the tier prices. Reasoning tokens reported apart from output use {@code
    * output_cost_per_reasoning_token} when present, else the output rate. 1-hour cache writes use
@@ -33,6 +35,10 @@ public final class CostCalculator {
     nanos = add(nanos, price, usage.cacheWrite1hTokens(), s.cacheWrite1h, "cache-write (1h)");
     nanos = add(nanos, price, usage.outputTokens(), s.output, "output");
     nanos = add(nanos, price, usage.reasoningTokens(), s.reasoningOrOutput(), "reasoning");
+    nanos = add(nanos, price, usage.audioInputTokens(), s.audioInput, "audio input");
+    nanos = add(nanos, price, usage.audioOutputTokens(), s.audioOutput, "audio output");
+    nanos = add(nanos, price, usage.webSearchRequests(), price.webSearchRate(), "web search");
+    nanos = addPerRequest(nanos, price);
     return toNanos(price, nanos, usage.toString());
   }
 
@@ -50,12 +56,27 @@ public final class CostCalculator {
    */
   public static long bound(ModelPrice price, long inputTokens, long outputTokens,
       boolean mayWriteCache) throws UnpriceableUsageException {
+    return bound(price, inputTokens, outputTokens, mayWriteCache, false);
+  }
+
+  /**
+   * {@link #bound(ModelPrice, long, long, boolean)} for a request that may also carry media
+   * (images, audio, documents): when {@code mediaInput}, input tokens are also bounded at the
+   * audio input rate ({@code input_cost_per_audio_token}) where the entry has one, since a media
+   * item's tokens may be billed at it. Output is always bounded at the dearest output-side rate,
+   * audio output included. The entry's per-call charge ({@code input_cost_per_request}) is added.
+   * It is at least {@link #cost} of any such usage without web searches (their number is not in
+   * the request).
+   */
+  public static long bound(ModelPrice price, long inputTokens, long outputTokens,
+      boolean mayWriteCache, boolean mediaInput) throws UnpriceableUsageException {
     requireNonNegative(inputTokens, "inputTokens");
     requireNonNegative(outputTokens, "outputTokens");
     BigDecimal nanos = BigDecimal.ZERO;
-    nanos = add(nanos, price, inputTokens, price.boundInputRate(inputTokens, mayWriteCache),
-        "input");
+    nanos = add(nanos, price, inputTokens,
+        price.boundInputRate(inputTokens, mayWriteCache, mediaInput), "input");
     nanos = add(nanos, price, outputTokens, price.boundOutputRate(inputTokens), "output");
+    nanos = addPerRequest(nanos, price);
     return toNanos(price, nanos, inputTokens + " input and " + outputTokens + " output tokens");
   }
 
@@ -68,12 +89,20 @@ public final class CostCalculator {
    */
   public static long maxAffordableOutputTokens(ModelPrice price, long inputTokens,
       boolean mayWriteCache, long budgetNanos) throws UnpriceableUsageException {
+    return maxAffordableOutputTokens(price, inputTokens, mayWriteCache, false, budgetNanos);
+  }
+
+  /** {@link #maxAffordableOutputTokens(ModelPrice, long, boolean, long)} for media input. */
+  public static long maxAffordableOutputTokens(ModelPrice price, long inputTokens,
+      boolean mayWriteCache, boolean mediaInput, long budgetNanos)
+      throws UnpriceableUsageException {
     requireNonNegative(inputTokens, "inputTokens");
     Rate outputRate = price.boundOutputRate(inputTokens);
     requirePresent(price, outputRate, "output");
     BigDecimal inputNanos = BigDecimal.ZERO;
     inputNanos = add(inputNanos, price, inputTokens,
-        price.boundInputRate(inputTokens, mayWriteCache), "input");
+        price.boundInputRate(inputTokens, mayWriteCache, mediaInput), "input");
+    inputNanos = addPerRequest(inputNanos, price);
     // ceil(x) <= B  <=>  x <= B for an integer B, so no rounding enters the comparison.
     BigDecimal left = BigDecimal.valueOf(budgetNanos).subtract(inputNanos);
     if (left.signum() < 0) {
@@ -86,15 +115,14 @@ public final class CostCalculator {
     return n.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE : n.longValue();
   }
 
-  /** {@link Usage#promptTokens()} without wrapping: a sum past a long is past every tier. */
+  /** {@link Usage#promptTokens()} saturates: a sum past a long is past every tier. */
   private static long promptTokens(Usage u) {
-    return saturatedSum(saturatedSum(u.inputTokens(), u.cacheReadTokens()),
-        saturatedSum(u.cacheWrite5mTokens(), u.cacheWrite1hTokens()));
+    return u.promptTokens();
   }
 
-  private static long saturatedSum(long a, long b) {
-    long sum = a + b;
-    return sum < 0 ? Long.MAX_VALUE : sum;
+  private static BigDecimal addPerRequest(BigDecimal sum, ModelPrice price) {
+    Rate perRequest = price.perRequestRate();
+    return perRequest.present() ? sum.add(perRequest.nanos()) : sum;
   }
 
   private static BigDecimal add(BigDecimal sum, ModelPrice price, long tokens, Rate rate,

@@ -20,7 +20,8 @@ import java.util.List;
  * holds for every tokenizer, so a 1 MB prompt is decided in a few milliseconds.
  *
  * <p>Everything is capped at the model's {@code max_input_tokens} when known: the provider
- * rejects a longer request before generating, and a rejected request is not billed.
+ * rejects a longer request before generating, and a rejected request is not billed. Embedding
+ * models are the exception: their limit is per input of a batch.
  */
 public final class InputTokenBound {
   static final int EXACT_BUDGET_CHARS = 32 * 1024;
@@ -49,7 +50,7 @@ public final class InputTokenBound {
   public static long upperBound(TokenCounter counter, List<String> texts, int messageCount,
       int mediaCount, ModelPrice price) {
     requireNonNegative(messageCount, mediaCount);
-    if (mediaCount > 0 && price.maxInputTokens().isPresent()) {
+    if (mediaCount > 0 && price.maxInputTokens().isPresent() && !"embedding".equals(price.mode())) {
       return price.maxInputTokens().getAsLong();
     }
     long tokens = BOUND_TOKENS_PER_REQUEST;
@@ -89,8 +90,12 @@ public final class InputTokenBound {
     return cap(tokens, price);
   }
 
+  /**
+   * An embedding model's {@code max_input_tokens} limits each input of a batch, not the request
+   * (one call may embed thousands of inputs), so it caps nothing there.
+   */
   private static long cap(long tokens, ModelPrice price) {
-    return price.maxInputTokens().isPresent()
+    return price.maxInputTokens().isPresent() && !"embedding".equals(price.mode())
         ? Math.min(tokens, price.maxInputTokens().getAsLong())
         : tokens;
   }

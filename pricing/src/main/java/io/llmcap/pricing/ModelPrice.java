@@ -32,7 +32,10 @@ public final class ModelPrice {
   private final RateSchedule base;
   /** Long-context tiers present in the entry, lowest threshold first. */
   private final RateSchedule[] tiers;
-  /** [applicable tier count][mayWriteCache ? 1 : 0]: the dearest input-side rate. */
+  /**
+   * [applicable tier count][(mayWriteCache ? 1 : 0) + (mediaInput ? 2 : 0)]: the dearest
+   * input-side rate.
+   */
   private final Rate[][] boundInput;
   /** [applicable tier count]: the dearest output-side rate. */
   private final Rate[] boundOutput;
@@ -52,7 +55,9 @@ public final class ModelPrice {
             : "cache_creation_input_token_cost_above_1hr (derived: 2x input_cost_per_token)",
             effectiveCacheWrite1h),
         Rate.of("output_cost_per_token", f.output),
-        Rate.of("output_cost_per_reasoning_token", f.reasoning));
+        Rate.of("output_cost_per_reasoning_token", f.reasoning),
+        Rate.of("input_cost_per_audio_token", f.audioInput),
+        Rate.of("output_cost_per_audio_token", f.audioOutput));
     RateSchedule tier128 = f.inputAbove128k == null && f.outputAbove128k == null
         ? null
         : RateSchedule.tier(TIER_128K, ABOVE_128K, base, f.inputAbove128k, f.outputAbove128k,
@@ -68,11 +73,13 @@ public final class ModelPrice {
     } else {
       this.tiers = new RateSchedule[0];
     }
-    this.boundInput = new Rate[tiers.length + 1][2];
+    this.boundInput = new Rate[tiers.length + 1][4];
     this.boundOutput = new Rate[tiers.length + 1];
     for (int applicable = 0; applicable <= tiers.length; applicable++) {
-      boundInput[applicable][0] = dearestInput(applicable, false);
-      boundInput[applicable][1] = dearestInput(applicable, true);
+      for (int variant = 0; variant < 4; variant++) {
+        boundInput[applicable][variant] =
+            dearestInput(applicable, (variant & 1) != 0, (variant & 2) != 0);
+      }
       boundOutput[applicable] = dearestOutput(applicable);
     }
   }
@@ -155,6 +162,38 @@ public final class ModelPrice {
     return f.reasoning;
   }
 
+  /** {@code input_cost_per_audio_token}. */
+  public BigDecimal audioInputPerToken() {
+    return f.audioInput;
+  }
+
+  /** {@code output_cost_per_audio_token}. */
+  public BigDecimal audioOutputPerToken() {
+    return f.audioOutput;
+  }
+
+  /**
+   * USD per web search: the dearest value of {@code search_context_cost_per_query}. The search
+   * context size a call used is not reported in its usage, so the dearest size is charged; for
+   * Anthropic and Bedrock Claude every size has the same price, so that is exact.
+   */
+  public BigDecimal webSearchPerQuery() {
+    return f.searchPerQuery;
+  }
+
+  /** {@code input_cost_per_request}: a fixed charge per call, on top of its tokens. */
+  public BigDecimal perRequest() {
+    return f.perRequest;
+  }
+
+  Rate webSearchRate() {
+    return Rate.of("search_context_cost_per_query", f.searchPerQuery);
+  }
+
+  Rate perRequestRate() {
+    return Rate.of("input_cost_per_request", f.perRequest);
+  }
+
   public BigDecimal inputPerTokenAbove200k() {
     return f.inputAbove200k;
   }
@@ -190,8 +229,8 @@ public final class ModelPrice {
   }
 
   /** The dearest rate any input-side token of a call with at most {@code inputTokens} can have. */
-  Rate boundInputRate(long inputTokens, boolean mayWriteCache) {
-    return boundInput[applicableTiers(inputTokens)][mayWriteCache ? 1 : 0];
+  Rate boundInputRate(long inputTokens, boolean mayWriteCache, boolean mediaInput) {
+    return boundInput[applicableTiers(inputTokens)][(mayWriteCache ? 1 : 0) + (mediaInput ? 2 : 0)];
   }
 
   /** The dearest rate any output or reasoning token of such a call can have. */
@@ -211,7 +250,7 @@ public final class ModelPrice {
     return index == 0 ? base : tiers[index - 1];
   }
 
-  private Rate dearestInput(int applicableTiers, boolean mayWriteCache) {
+  private Rate dearestInput(int applicableTiers, boolean mayWriteCache, boolean mediaInput) {
     Rate dearest = null;
     for (int i = 0; i <= applicableTiers; i++) {
       RateSchedule s = schedule(i);
@@ -223,6 +262,9 @@ public final class ModelPrice {
       if (mayWriteCache) {
         dearest = max(dearest, s.cacheWrite5m);
         dearest = max(dearest, s.cacheWrite1h);
+      }
+      if (mediaInput) {
+        dearest = max(dearest, s.audioInput);
       }
     }
     return dearest;
@@ -237,6 +279,9 @@ public final class ModelPrice {
       }
       dearest = max(dearest, s.output);
       dearest = max(dearest, s.reasoning);
+      // Output modality is not always visible in the body (a realtime or audio model may answer
+      // in audio), so an audio-capable entry reserves output at its audio rate.
+      dearest = max(dearest, s.audioOutput);
     }
     return dearest;
   }
@@ -285,6 +330,12 @@ public final class ModelPrice {
     BigDecimal cacheWriteAbove200k;
     BigDecimal inputAbove128k;
     BigDecimal outputAbove128k;
+    BigDecimal audioInput;
+    BigDecimal audioOutput;
+    /** The dearest of {@code search_context_cost_per_query}'s context sizes, USD per search. */
+    BigDecimal searchPerQuery;
+    /** {@code input_cost_per_request}, USD charged once per call. */
+    BigDecimal perRequest;
 
     Fields copy() {
       Fields c = new Fields();
@@ -308,6 +359,10 @@ public final class ModelPrice {
       c.cacheWriteAbove200k = cacheWriteAbove200k;
       c.inputAbove128k = inputAbove128k;
       c.outputAbove128k = outputAbove128k;
+      c.audioInput = audioInput;
+      c.audioOutput = audioOutput;
+      c.searchPerQuery = searchPerQuery;
+      c.perRequest = perRequest;
       return c;
     }
   }

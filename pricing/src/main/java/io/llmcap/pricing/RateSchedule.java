@@ -33,9 +33,11 @@ final class RateSchedule {
   final Rate output;
   /** Null field when the entry has no separate reasoning rate: reasoning is billed as output. */
   final Rate reasoning;
+  final Rate audioInput;
+  final Rate audioOutput;
 
   RateSchedule(long aboveTokens, Rate input, Rate cacheRead, Rate cacheWrite5m, Rate cacheWrite1h,
-      Rate output, Rate reasoning) {
+      Rate output, Rate reasoning, Rate audioInput, Rate audioOutput) {
     this.aboveTokens = aboveTokens;
     this.input = input;
     this.cacheRead = cacheRead;
@@ -43,6 +45,8 @@ final class RateSchedule {
     this.cacheWrite1h = cacheWrite1h;
     this.output = output;
     this.reasoning = reasoning;
+    this.audioInput = audioInput;
+    this.audioOutput = audioOutput;
   }
 
   Rate reasoningOrOutput() {
@@ -54,7 +58,8 @@ final class RateSchedule {
    * cache or reasoning price, the base price is scaled by the tier's own input (input side) or
    * output (output side) ratio: that is how Anthropic and Google define the tier (every category
    * of the request is multiplied), e.g. Gemini 2.5 Pro's cached reads go from $0.3125 to
-   * $0.625/M, and Claude Sonnet 4.5's 1-hour cache writes from $6 to $12/M. The scaling rounds up.
+   * $0.625/M, and Claude Sonnet 4.5's 1-hour cache writes from $6 to $12/M. Audio token rates have
+   * no tier fields in the catalog and are scaled the same way. The scaling rounds up.
    */
   static RateSchedule tier(long aboveTokens, String suffix, RateSchedule base,
       BigDecimal inputUsd, BigDecimal outputUsd, BigDecimal cacheReadUsd, BigDecimal cacheWriteUsd) {
@@ -71,8 +76,12 @@ final class RateSchedule {
     Rate reasoning = base.reasoning.present()
         ? scaled("output_cost_per_reasoning_token" + suffix, base.reasoning, base.output, output)
         : new Rate("output_cost_per_reasoning_token" + suffix, null);
+    Rate audioInput = scaled("input_cost_per_audio_token" + suffix, base.audioInput, base.input,
+        input);
+    Rate audioOutput = scaled("output_cost_per_audio_token" + suffix, base.audioOutput,
+        base.output, output);
     return new RateSchedule(aboveTokens, input, cacheRead, cacheWrite5m, cacheWrite1h, output,
-        reasoning);
+        reasoning, audioInput, audioOutput);
   }
 
   /** {@code rate × tier / base}; missing when any of them is missing. */

@@ -76,4 +76,15 @@ class InputTokenBoundTest {
         bound);
     assertTrue(bound > counter.upperBound(big.substring(0, 30_000)) * 20);
   }
+
+  @Test
+  void anEmbeddingBatchIsNotCappedAtThePerInputLimit() throws Exception {
+    // text-embedding-3-small limits each input to 8,191 tokens; a batch of 4 such inputs is more.
+    ModelPrice small = CATALOG.resolve(PriceRoute.OPENAI, "text-embedding-3-small");
+    TokenCounter counter = TokenCounters.forModel(PriceRoute.OPENAI, small);
+    String input = "word ".repeat(8_000);
+    long bound = InputTokenBound.upperBound(counter, List.of(input, input, input, input), 4, 0,
+        small);
+    assertTrue(bound >= 4 * 8_000, "bound " + bound);
+  }
 }

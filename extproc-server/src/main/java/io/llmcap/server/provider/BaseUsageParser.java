@@ -15,6 +15,9 @@ import java.util.Set;
  */
 public abstract class BaseUsageParser implements UsageParser {
 
+  /** Bedrock's binary streaming framing. */
+  public static final String AWS_EVENT_STREAM = "application/vnd.amazon.eventstream";
+
   /** The longest SSE line kept; provider events are far smaller. */
   public static final int MAX_SSE_LINE_BYTES = 16 * 1024 * 1024;
 
@@ -22,6 +25,7 @@ public abstract class BaseUsageParser implements UsageParser {
   private int status = 200;
   private SseEventReader sse;
   private JsonDocumentScanner json;
+  private EventStreamDecoder binary;
   private boolean ended;
 
   private Usage usage = Usage.ZERO;
@@ -46,8 +50,13 @@ public abstract class BaseUsageParser implements UsageParser {
     boolean eventStream =
         contentType != null
             && contentType.toLowerCase(Locale.ROOT).trim().startsWith("text/event-stream");
+    boolean awsEventStream =
+        contentType != null
+            && contentType.toLowerCase(Locale.ROOT).trim().startsWith(AWS_EVENT_STREAM);
     if (eventStream && isSuccess()) {
       sse = new SseEventReader(this::dispatchEvent, MAX_SSE_LINE_BYTES);
+    } else if (awsEventStream && isSuccess()) {
+      binary = new EventStreamDecoder(this::dispatchMessage);
     } else {
       json = new JsonDocumentScanner(documentFields, this::dispatchDocument);
     }
@@ -58,11 +67,16 @@ public abstract class BaseUsageParser implements UsageParser {
     if (chunk == null || chunk.length == 0 || ended) {
       return;
     }
-    if (sse == null && json == null) {
+    if (sse == null && json == null && binary == null) {
       // Headers were not reported: assume the framing the request asked for.
-      onResponseHeaders(status, expectsEventStream() ? "text/event-stream" : "application/json");
+      onResponseHeaders(status, expectsEventStream() ? streamContentType() : "application/json");
     }
-    if (sse != null) {
+    if (binary != null) {
+      binary.feed(chunk);
+      if (binary.failure() != null) {
+        recordError(binary.failure());
+      }
+    } else if (sse != null) {
       sse.feed(chunk);
       if (sse.overflowed()) {
         recordError("response stream has a line longer than " + MAX_SSE_LINE_BYTES + " bytes");
@@ -81,7 +95,12 @@ public abstract class BaseUsageParser implements UsageParser {
       return;
     }
     ended = true;
-    if (sse != null) {
+    if (binary != null) {
+      binary.end();
+      if (binary.failure() != null) {
+        recordError(binary.failure());
+      }
+    } else if (sse != null) {
       sse.end();
     } else if (json != null) {
       json.end();
@@ -103,8 +122,21 @@ public abstract class BaseUsageParser implements UsageParser {
   /** True when the request asked for a stream framed as SSE; used only if headers never came. */
   protected abstract boolean expectsEventStream();
 
+  /** The content type of a stream of this API: SSE unless overridden (Bedrock). */
+  protected String streamContentType() {
+    return "text/event-stream";
+  }
+
   /** One SSE event of a 2xx response. */
   protected abstract void onEvent(SseEventReader.SseEvent event);
+
+  /**
+   * One AWS event-stream message of a 2xx response (Bedrock). APIs that never answer in that
+   * framing keep this default: a body we cannot interpret cannot be priced from.
+   */
+  protected void onMessage(EventStreamDecoder.Message message) {
+    recordError("unexpected binary event stream response");
+  }
 
   /** The wanted top-level fields of one JSON document (present ones only). */
   protected abstract void onDocument(Map<String, JsonNode> fields);
@@ -177,6 +209,14 @@ public abstract class BaseUsageParser implements UsageParser {
   private void dispatchEvent(SseEventReader.SseEvent event) {
     try {
       onEvent(event);
+    } catch (IllegalArgumentException e) {
+      recordError(e.getMessage());
+    }
+  }
+
+  private void dispatchMessage(EventStreamDecoder.Message message) {
+    try {
+      onMessage(message);
     } catch (IllegalArgumentException e) {
       recordError(e.getMessage());
     }

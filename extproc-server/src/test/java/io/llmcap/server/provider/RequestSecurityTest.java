@@ -31,6 +31,36 @@ class RequestSecurityTest {
             route("api.anthropic.com", "/v1/messages"),
             "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":LIMIT,\"stream\":STREAM,"
                 + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+            "max_tokens"),
+        Arguments.of(
+            route("api.openai.com", "/v1/responses"),
+            "{\"model\":\"gpt-5-mini\",\"max_output_tokens\":LIMIT,\"stream\":STREAM,"
+                + "\"input\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+            "max_output_tokens"),
+        Arguments.of(
+            route("api.openai.com", "/v1/completions"),
+            "{\"model\":\"gpt-3.5-turbo-instruct\",\"max_tokens\":LIMIT,\"stream\":STREAM,"
+                + "\"prompt\":\"hi\"}",
+            "max_tokens"),
+        Arguments.of(
+            route("r.openai.azure.com", "/openai/v1/chat/completions"),
+            "{\"model\":\"my-deployment\",\"max_completion_tokens\":LIMIT,\"stream\":STREAM,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+            "max_completion_tokens"),
+        Arguments.of(
+            route("api.mistral.ai", "/v1/chat/completions"),
+            "{\"model\":\"mistral-large-latest\",\"max_tokens\":LIMIT,\"stream\":STREAM,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+            "max_tokens"),
+        Arguments.of(
+            REGISTRY.identify("vllm", "/v1/chat/completions", "openai-compatible").orElseThrow(),
+            "{\"model\":\"llama-3.1-8b\",\"max_tokens\":LIMIT,\"stream\":STREAM,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+            "max_tokens"),
+        Arguments.of(
+            route("api.cohere.com", "/v2/chat"),
+            "{\"model\":\"command-a-03-2025\",\"max_tokens\":LIMIT,\"stream\":STREAM,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
             "max_tokens"));
   }
 
@@ -42,7 +72,31 @@ class RequestSecurityTest {
                 route("generativelanguage.googleapis.com", "/v1beta/models/gemini-2.5-flash:generateContent"),
                 "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"hi\"}]}],"
                     + "\"generationConfig\":{\"maxOutputTokens\":LIMIT}}",
-                "generationConfig.maxOutputTokens")));
+                "generationConfig.maxOutputTokens"),
+            Arguments.of(
+                route("us-central1-aiplatform.googleapis.com",
+                    "/v1/projects/p/locations/l/publishers/google/models/gemini-2.5-pro:generateContent"),
+                "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"hi\"}]}],"
+                    + "\"generationConfig\":{\"maxOutputTokens\":LIMIT}}",
+                "generationConfig.maxOutputTokens"),
+            Arguments.of(
+                route("us-east5-aiplatform.googleapis.com",
+                    "/v1/projects/p/locations/l/publishers/anthropic/models/claude-sonnet-4-5@20250929:rawPredict"),
+                "{\"anthropic_version\":\"vertex-2023-10-16\",\"max_tokens\":LIMIT,"
+                    + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+                "max_tokens"),
+            Arguments.of(
+                route("bedrock-runtime.us-east-1.amazonaws.com",
+                    "/model/us.anthropic.claude-sonnet-4-5-20250929-v1:0/converse"),
+                "{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"hi\"}]}],"
+                    + "\"inferenceConfig\":{\"maxTokens\":LIMIT}}",
+                "inferenceConfig.maxTokens"),
+            Arguments.of(
+                route("bedrock-runtime.us-east-1.amazonaws.com",
+                    "/model/us.anthropic.claude-sonnet-4-5-20250929-v1:0/invoke"),
+                "{\"anthropic_version\":\"bedrock-2023-05-31\",\"max_tokens\":LIMIT,"
+                    + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+                "max_tokens")));
   }
 
   private static ApiRoute route(String host, String path) {
@@ -102,9 +156,11 @@ class RequestSecurityTest {
   void escapedKeyDecodesToTheSameNameAndItsDuplicateIsRefused(
       ApiRoute route, String template, String limitField) throws InvalidRequestException {
     String escaped = valid(template).replace("\"model\"", "\"mod\\u0065l\"");
+    java.util.regex.Matcher model =
+        java.util.regex.Pattern.compile("\"model\":\"([^\"]+)\"").matcher(template);
+    assertTrue(model.find());
     assertEquals(
-        valid(template).contains("gpt") ? "gpt-4o" : "claude-sonnet-4-5",
-        route.api().parseRequest(route, escaped.getBytes(UTF_8)).model());
+        model.group(1), route.api().parseRequest(route, escaped.getBytes(UTF_8)).model());
 
     String duplicated = valid(template).replaceFirst("\\{", "{\"mod\\\\u0065l\":\"cheap-model\",");
     assertTrue(refuse(route, duplicated).contains("duplicate key 'model'"));
@@ -205,5 +261,45 @@ class RequestSecurityTest {
       String body = template.replace("LIMIT", "100").replace("STREAM", bad);
       assertTrue(refuse(route, body).contains("'stream' must be true or false"), bad);
     }
+  }
+
+  @org.junit.jupiter.api.Test
+  void mistralRefusesTheLimitFieldItDoesNotRead() {
+    ApiRoute mistral = route("api.mistral.ai", "/v1/chat/completions");
+    String message = refuse(mistral, "{\"model\":\"mistral-large-latest\","
+        + "\"max_completion_tokens\":10,\"messages\":[]}");
+    assertTrue(message.contains("max_completion_tokens") && message.contains("max_tokens"),
+        message);
+  }
+
+  @org.junit.jupiter.api.Test
+  void aPathModelPlatformRefusesABodyModelOrAStreamFlagThatDisagreesWithThePath() {
+    ApiRoute vertex = route("us-east5-aiplatform.googleapis.com",
+        "/v1/projects/p/locations/l/publishers/anthropic/models/claude-sonnet-4-5@20250929:rawPredict");
+    String body = "{\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]";
+    assertTrue(refuse(vertex, body.replace("{", "{\"model\":\"claude-3-haiku\",") + "}")
+        .contains("'model'"));
+    assertTrue(refuse(vertex, body + ",\"stream\":true}").contains("'stream'"));
+  }
+
+  @org.junit.jupiter.api.Test
+  void bedrockRefusesAnOutputLimitHiddenInAdditionalModelFields() {
+    ApiRoute converse = route("bedrock-runtime.us-east-1.amazonaws.com",
+        "/model/us.anthropic.claude-sonnet-4-5-20250929-v1:0/converse");
+    String message = refuse(converse, "{\"messages\":[],\"inferenceConfig\":{\"maxTokens\":10},"
+        + "\"additionalModelRequestFields\":{\"max_tokens\":64000}}");
+    assertTrue(message.contains("additionalModelRequestFields.max_tokens"), message);
+  }
+
+  @org.junit.jupiter.api.Test
+  void openAiResponsesRefusesBackgroundAndBoundsServerHeldContext()
+      throws InvalidRequestException {
+    ApiRoute responses = route("api.openai.com", "/v1/responses");
+    assertTrue(refuse(responses, "{\"model\":\"gpt-5\",\"input\":\"hi\",\"background\":true}")
+        .contains("background"));
+    ParsedRequest followUp = responses.api().parseRequest(responses,
+        "{\"model\":\"gpt-5\",\"input\":\"and?\",\"previous_response_id\":\"resp_1\"}"
+            .getBytes(UTF_8));
+    assertEquals(1, followUp.mediaCount());
   }
 }

@@ -1,5 +1,6 @@
 package io.llmcap.server.provider.anthropic;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llmcap.server.provider.ApiRoute;
 import io.llmcap.server.provider.ErrorBodies;
@@ -13,7 +14,12 @@ import io.llmcap.server.provider.UsageParser;
 import java.util.Map;
 
 /**
- * Anthropic Messages ({@code POST /v1/messages}, and the free {@code /v1/messages/count_tokens}).
+ * Anthropic Messages ({@code POST /v1/messages}, and the free {@code /v1/messages/count_tokens}),
+ * also served by Vertex AI ({@code publishers/anthropic/models/{model}:rawPredict} and {@code
+ * :streamRawPredict}) and Bedrock ({@code /model/{modelId}/invoke} and {@code
+ * /invoke-with-response-stream}). There the model is in the path, not the body, and the path
+ * decides whether the response streams: a body {@code model} or {@code stream} that says
+ * otherwise is refused, since the platform and LLMCap could read different things.
  *
  * <p>{@code max_tokens} is required (the API answers 400 without it) and bounds all billed output:
  * extended thinking is counted inside {@code output_tokens} and its {@code budget_tokens} must be
@@ -40,14 +46,33 @@ public final class AnthropicMessagesApi implements ProviderApi {
   @Override
   public ParsedRequest parseRequest(ApiRoute route, byte[] body) throws InvalidRequestException {
     ObjectNode root = StrictJson.readRequestObject(body);
-    String model = StrictJson.requiredString(root, "model", "model");
+    String model;
+    boolean stream;
+    if (route.pathModel() == null) {
+      model = StrictJson.requiredString(root, "model", "model");
+      stream = StrictJson.optionalBoolean(root, "stream", "stream", false);
+    } else {
+      model = route.pathModel();
+      if (root.has("model")) {
+        throw new InvalidRequestException(
+            "field 'model' is not used on " + route.provider().id() + ", which takes the model"
+                + " from the URL path: remove it from the body");
+      }
+      stream = route.streamingPath();
+      JsonNode bodyStream = root.get("stream");
+      if (bodyStream != null && !bodyStream.isNull()
+          && StrictJson.optionalBoolean(root, "stream", "stream", false) != stream) {
+        throw new InvalidRequestException(
+            "field 'stream' is " + bodyStream + " but the URL path asks for "
+                + (stream ? "a stream" : "no stream") + ": make them agree");
+      }
+    }
     Long maxTokens = StrictJson.optionalTokenCount(root, MAX_TOKENS, MAX_TOKENS);
     if (maxTokens == null && !route.free()) {
       throw new InvalidRequestException(
           "missing required field 'max_tokens': set the maximum number of output tokens, as the"
               + " Messages API requires");
     }
-    boolean stream = StrictJson.optionalBoolean(root, "stream", "stream", false);
     AnthropicPromptCollector prompt = new AnthropicPromptCollector();
     prompt.collect(root);
     return new ParsedRequest(
@@ -63,7 +88,7 @@ public final class AnthropicMessagesApi implements ProviderApi {
 
   @Override
   public UsageParser newUsageParser(ApiRoute route, ParsedRequest request) {
-    return new AnthropicUsageParser(request.stream());
+    return new AnthropicUsageParser(request.stream(), route.provider() == Provider.BEDROCK);
   }
 
   @Override

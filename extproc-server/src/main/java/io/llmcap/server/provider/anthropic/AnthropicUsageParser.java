@@ -3,8 +3,11 @@ package io.llmcap.server.provider.anthropic;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.llmcap.pricing.Usage;
 import io.llmcap.server.provider.BaseUsageParser;
+import io.llmcap.server.provider.EventStreamDecoder;
 import io.llmcap.server.provider.SseEventReader.SseEvent;
 import io.llmcap.server.provider.TokenCounts;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.Map;
 import java.util.Set;
 
@@ -23,15 +26,24 @@ final class AnthropicUsageParser extends BaseUsageParser {
   private static final String WRITE_5M = "cache_creation.ephemeral_5m_input_tokens";
   private static final String WRITE_1H = "cache_creation.ephemeral_1h_input_tokens";
   private static final String OUTPUT = "output_tokens";
-  private static final String[] FIELDS = {INPUT, CACHE_READ, CACHE_WRITE, WRITE_5M, WRITE_1H, OUTPUT};
+  private static final String WEB_SEARCHES = "server_tool_use.web_search_requests";
+  private static final String[] FIELDS = {
+    INPUT, CACHE_READ, CACHE_WRITE, WRITE_5M, WRITE_1H, OUTPUT, WEB_SEARCHES
+  };
 
   private final boolean streamRequested;
+  private final boolean bedrockStream;
   private final TokenCounts counts = new TokenCounts();
   private boolean deltaSeen;
 
-  AnthropicUsageParser(boolean streamRequested) {
+  /**
+   * @param bedrockStream true when a stream comes in Bedrock's binary event-stream framing
+   *     (InvokeModelWithResponseStream) rather than SSE
+   */
+  AnthropicUsageParser(boolean streamRequested, boolean bedrockStream) {
     super(Set.of("type", "model", "usage"));
     this.streamRequested = streamRequested;
+    this.bedrockStream = bedrockStream;
   }
 
   @Override
@@ -40,12 +52,51 @@ final class AnthropicUsageParser extends BaseUsageParser {
   }
 
   @Override
+  protected String streamContentType() {
+    return bedrockStream ? AWS_EVENT_STREAM : super.streamContentType();
+  }
+
+  @Override
   protected void onEvent(SseEvent event) {
     JsonNode data = parseEventData(event.data());
     if (data == null) {
       return;
     }
-    String type = data.path("type").asText(event.event() == null ? "" : event.event());
+    onStreamEvent(data.path("type").asText(event.event() == null ? "" : event.event()), data);
+  }
+
+  /**
+   * Bedrock's InvokeModelWithResponseStream: each {@code chunk} message carries one Anthropic
+   * stream event as base64 in {@code bytes}; exception messages end the stream.
+   */
+  @Override
+  protected void onMessage(EventStreamDecoder.Message message) {
+    String messageType = message.header(":message-type");
+    if (!"event".equals(messageType)) {
+      String exception = message.header(":exception-type");
+      recordError("Bedrock stream " + messageType + ": "
+          + (exception == null ? "unknown" : exception));
+      return;
+    }
+    JsonNode chunk = parseEventData(new String(message.payload(), StandardCharsets.UTF_8));
+    JsonNode bytes = chunk == null ? null : chunk.get("bytes");
+    if (bytes == null || !bytes.isTextual()) {
+      return;
+    }
+    byte[] decoded;
+    try {
+      decoded = Base64.getDecoder().decode(bytes.textValue());
+    } catch (IllegalArgumentException e) {
+      recordError("Bedrock stream chunk is not valid base64");
+      return;
+    }
+    JsonNode data = parseEventData(new String(decoded, StandardCharsets.UTF_8));
+    if (data != null) {
+      onStreamEvent(data.path("type").asText(""), data);
+    }
+  }
+
+  private void onStreamEvent(String type, JsonNode data) {
     switch (type) {
       case "message_start" -> {
         JsonNode message = data.path("message");
@@ -96,8 +147,13 @@ final class AnthropicUsageParser extends BaseUsageParser {
         counts.has(WRITE_5M) || counts.has(WRITE_1H)
             ? Math.max(counts.get(WRITE_5M), totalWrites - write1h)
             : totalWrites;
-    setUsage(
-        new Usage(
-            counts.get(INPUT), counts.get(CACHE_READ), write5m, write1h, counts.get(OUTPUT), 0));
+    setUsage(Usage.builder()
+        .input(counts.get(INPUT))
+        .cacheRead(counts.get(CACHE_READ))
+        .cacheWrite5m(write5m)
+        .cacheWrite1h(write1h)
+        .output(counts.get(OUTPUT))
+        .webSearchRequests(counts.get(WEB_SEARCHES))
+        .build());
   }
 }

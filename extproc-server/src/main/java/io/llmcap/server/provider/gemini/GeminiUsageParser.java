@@ -17,7 +17,10 @@ import java.util.Set;
  *
  * <p>{@code promptTokenCount} includes {@code cachedContentTokenCount}; {@code
  * thoughtsTokenCount} is outside {@code candidatesTokenCount}; {@code toolUsePromptTokenCount} is
- * input billed at the input rate.
+ * input billed at the input rate. Audio is billed at its own rate: {@code
+ * promptTokensDetails[modality=AUDIO]} (cached audio included, so it is never billed at the
+ * cheaper text cache rate) and {@code candidatesTokensDetails[modality=AUDIO]} are taken out of
+ * the text counts.
  */
 final class GeminiUsageParser extends BaseUsageParser {
 
@@ -29,6 +32,8 @@ final class GeminiUsageParser extends BaseUsageParser {
 
   private final boolean sseRequested;
   private final TokenCounts counts = new TokenCounts();
+  private long promptAudio;
+  private long candidatesAudio;
 
   GeminiUsageParser(boolean sseRequested) {
     super(Set.of("usageMetadata", "modelVersion"));
@@ -73,18 +78,48 @@ final class GeminiUsageParser extends BaseUsageParser {
       return;
     }
     counts.mergeFrom(usageMetadata, PROMPT, CACHED, CANDIDATES, THOUGHTS, TOOL_USE_PROMPT);
-    long cached = counts.get(CACHED);
-    long uncachedPrompt = Math.max(0, counts.get(PROMPT) - cached);
-    setUsage(
-        new Usage(
-            uncachedPrompt + counts.get(TOOL_USE_PROMPT),
-            cached,
-            0,
-            0,
-            counts.get(CANDIDATES),
-            counts.get(THOUGHTS)));
+    if (usageMetadata.has("promptTokensDetails")) {
+      promptAudio = audioTokens(usageMetadata.get("promptTokensDetails"));
+    }
+    if (usageMetadata.has("candidatesTokensDetails")) {
+      candidatesAudio = audioTokens(usageMetadata.get("candidatesTokensDetails"));
+    }
+    long prompt = counts.get(PROMPT);
+    long audioIn = Math.min(promptAudio, prompt);
+    long cached = Math.min(Math.max(0, counts.get(CACHED) - audioIn), prompt - audioIn);
+    long candidates = counts.get(CANDIDATES);
+    long audioOut = Math.min(candidatesAudio, candidates);
+    setUsage(Usage.builder()
+        .input(prompt - audioIn - cached + counts.get(TOOL_USE_PROMPT))
+        .cacheRead(cached)
+        .audioInput(audioIn)
+        .output(candidates - audioOut)
+        .audioOutput(audioOut)
+        .reasoning(counts.get(THOUGHTS))
+        .build());
     if (counts.has(PROMPT)) {
       markInputSeen();
     }
+  }
+
+  /** The AUDIO entries of a {@code [{modality, tokenCount}]} list. */
+  private static long audioTokens(JsonNode details) {
+    long audio = 0;
+    if (details != null && details.isArray()) {
+      for (JsonNode entry : details) {
+        if ("AUDIO".equals(entry.path("modality").asText())) {
+          JsonNode count = entry.get("tokenCount");
+          if (count != null && !count.isNull()) {
+            if (!count.isIntegralNumber() || !count.canConvertToLong() || count.longValue() < 0) {
+              throw new IllegalArgumentException(
+                  "usage field 'tokenCount' is not a non-negative integer");
+            }
+            long sum = audio + count.longValue();
+            audio = sum < 0 ? Long.MAX_VALUE : sum;
+          }
+        }
+      }
+    }
+    return audio;
   }
 }

@@ -15,7 +15,21 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * OpenAI chat completions ({@code POST /v1/chat/completions}).
+ * OpenAI chat completions ({@code POST /v1/chat/completions}), as served by OpenAI, Azure OpenAI,
+ * Mistral and OpenAI-compatible servers. The instances differ where those servers differ:
+ *
+ * <ul>
+ *   <li>{@link #INSTANCE} (OpenAI) and {@link #AZURE}: as below; the stream is asked to report
+ *       usage ({@code stream_options.include_usage}). On Azure's classic path the model is the
+ *       deployment in the path and the body's {@code model} is optional.
+ *   <li>{@link #MISTRAL}: Mistral's only output limit is {@code max_tokens}; a body with {@code
+ *       max_completion_tokens} is refused (Mistral would not read it, so it would bound nothing).
+ *       Mistral puts usage in its last chunk unasked and older versions rejected {@code
+ *       stream_options}, so nothing is injected.
+ *   <li>{@link #COMPATIBLE}: servers such as Ollama read only {@code max_tokens}, so {@code
+ *       max_completion_tokens} alone bounds nothing there and the model's maximum output (from
+ *       the operator's override) is used instead.
+ * </ul>
  *
  * <p>The output bound is {@code max_completion_tokens} (which counts reasoning tokens), else the
  * deprecated {@code max_tokens}; when a body carries both, the larger one bounds the call. Either
@@ -25,35 +39,64 @@ import java.util.Optional;
  */
 public final class OpenAiChatApi implements ProviderApi {
 
-  public static final OpenAiChatApi INSTANCE = new OpenAiChatApi();
+  public static final OpenAiChatApi INSTANCE =
+      new OpenAiChatApi(Provider.OPENAI, "openai.chat", true, true);
+  public static final OpenAiChatApi AZURE =
+      new OpenAiChatApi(Provider.AZURE, "azure.chat", true, true);
+  public static final OpenAiChatApi MISTRAL =
+      new OpenAiChatApi(Provider.MISTRAL, "mistral.chat", false, false);
+  public static final OpenAiChatApi COMPATIBLE =
+      new OpenAiChatApi(Provider.OPENAI_COMPATIBLE, "openai-compatible.chat", false, true);
 
   private static final String MAX_COMPLETION_TOKENS = "max_completion_tokens";
   private static final String MAX_TOKENS = "max_tokens";
 
-  private OpenAiChatApi() {}
+  private final Provider provider;
+  private final String name;
+  /** Whether the server reads {@code max_completion_tokens} as a limit. */
+  private final boolean readsMaxCompletionTokens;
+  private final boolean injectsStreamUsage;
+
+  private OpenAiChatApi(
+      Provider provider, String name, boolean readsMaxCompletionTokens,
+      boolean injectsStreamUsage) {
+    this.provider = provider;
+    this.name = name;
+    this.readsMaxCompletionTokens = readsMaxCompletionTokens;
+    this.injectsStreamUsage = injectsStreamUsage;
+  }
 
   @Override
   public Provider provider() {
-    return Provider.OPENAI;
+    return provider;
   }
 
   @Override
   public String name() {
-    return "openai.chat";
+    return name;
   }
 
   @Override
   public ParsedRequest parseRequest(ApiRoute route, byte[] body) throws InvalidRequestException {
     ObjectNode root = StrictJson.readRequestObject(body);
-    String model = StrictJson.requiredString(root, "model", "model");
-    Long limit = larger(
-        StrictJson.optionalTokenCount(root, MAX_COMPLETION_TOKENS, MAX_COMPLETION_TOKENS),
-        StrictJson.optionalTokenCount(root, MAX_TOKENS, MAX_TOKENS));
+    String model = OpenAiRequests.model(root, route);
+    Long completionLimit =
+        StrictJson.optionalTokenCount(root, MAX_COMPLETION_TOKENS, MAX_COMPLETION_TOKENS);
+    Long legacyLimit = StrictJson.optionalTokenCount(root, MAX_TOKENS, MAX_TOKENS);
+    if (provider == Provider.MISTRAL && completionLimit != null) {
+      throw new InvalidRequestException(
+          "field 'max_completion_tokens' is not read by Mistral, so it would not limit the"
+              + " output: set max_tokens instead");
+    }
+    Long limit = readsMaxCompletionTokens
+        ? larger(completionLimit, legacyLimit)
+        : (legacyLimit == null ? null : larger(completionLimit, legacyLimit));
     long choices = choices(root);
     if (choices > 1 && limit == null) {
+      String field = readsMaxCompletionTokens ? MAX_COMPLETION_TOKENS : MAX_TOKENS;
       throw new InvalidRequestException(
-          "field 'n' is " + choices + " but no max_completion_tokens is set: set"
-              + " max_completion_tokens so that the cost of all choices can be bounded");
+          "field 'n' is " + choices + " but no " + field + " is set: set " + field
+              + " so that the cost of all choices can be bounded");
     }
     boolean stream = StrictJson.optionalBoolean(root, "stream", "stream", false);
     ObjectNode streamOptions = StrictJson.optionalObject(root, "stream_options", "stream_options");
@@ -79,6 +122,11 @@ public final class OpenAiChatApi implements ProviderApi {
     return new OpenAiUsageParser(request.stream());
   }
 
+  /** True for the instances that ask streams to report usage (all but Mistral). */
+  public boolean injectsStreamUsage() {
+    return injectsStreamUsage;
+  }
+
   @Override
   public byte[] errorBody(ErrorKind kind, String message, Map<String, Object> extraFields) {
     ObjectNode error = ErrorBodies.newObject();
@@ -99,7 +147,7 @@ public final class OpenAiChatApi implements ProviderApi {
 
   /**
    * Sets the limit field the caller used (both if it sent both, else {@code
-   * max_completion_tokens}), divided among the {@code n} choices so that all of them together stay
+   * max_completion_tokens}, or {@code max_tokens} where the server reads only that), divided among the {@code n} choices so that all of them together stay
    * within {@code maxOutputTokens}.
    *
    * @throws IllegalArgumentException if the body is not one {@link #parseRequest} accepts
@@ -109,7 +157,7 @@ public final class OpenAiChatApi implements ProviderApi {
     ObjectNode root = readAccepted(body);
     long perChoice = maxOutputTokens / choicesUnchecked(root);
     boolean hasCompletion = root.hasNonNull(MAX_COMPLETION_TOKENS);
-    boolean hasLegacy = root.hasNonNull(MAX_TOKENS);
+    boolean hasLegacy = root.hasNonNull(MAX_TOKENS) || !readsMaxCompletionTokens;
     if (hasCompletion || !hasLegacy) {
       root.put(MAX_COMPLETION_TOKENS, perChoice);
     }
@@ -121,7 +169,7 @@ public final class OpenAiChatApi implements ProviderApi {
 
   @Override
   public Optional<byte[]> withStreamUsage(byte[] body, ParsedRequest request) {
-    if (!request.stream() || request.streamUsageRequested()) {
+    if (!injectsStreamUsage || !request.stream() || request.streamUsageRequested()) {
       return Optional.empty();
     }
     ObjectNode root = readAccepted(body);

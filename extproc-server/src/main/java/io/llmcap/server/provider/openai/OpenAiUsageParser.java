@@ -20,6 +20,9 @@ final class OpenAiUsageParser extends BaseUsageParser {
   private static final String PROMPT = "prompt_tokens";
   private static final String CACHED = "prompt_tokens_details.cached_tokens";
   private static final String COMPLETION = "completion_tokens";
+  private static final String AUDIO_IN = "prompt_tokens_details.audio_tokens";
+  private static final String CACHE_WRITE = "prompt_tokens_details.cache_write_tokens";
+  private static final String AUDIO_OUT = "completion_tokens_details.audio_tokens";
 
   private final boolean streamRequested;
 
@@ -61,14 +64,36 @@ final class OpenAiUsageParser extends BaseUsageParser {
     if (usage == null || !usage.isObject() || !isSuccess()) {
       return;
     }
-    TokenCounts counts = new TokenCounts();
-    counts.mergeFrom(usage, PROMPT, CACHED, COMPLETION);
-    // cached_tokens is a subset of prompt_tokens; reasoning is inside completion_tokens.
-    long cached = counts.get(CACHED);
-    setUsage(
-        new Usage(
-            Math.max(0, counts.get(PROMPT) - cached), cached, 0, 0, counts.get(COMPLETION), 0));
+    setUsage(toUsage(usage));
     markInputSeen();
     markComplete();
+  }
+
+  /**
+   * Chat and legacy-completion usage in disjoint categories: {@code cached_tokens}, {@code
+   * audio_tokens} and (2026) {@code cache_write_tokens} are subsets of {@code prompt_tokens};
+   * audio and reasoning tokens are inside {@code completion_tokens}. Cached audio is counted as
+   * audio (billed in full at the audio rate), never twice. Cache writes are billed at the 5-minute write rate,
+   * which this catalog lacks for OpenAI models: such a call is unpriceable, not free.
+   */
+  static Usage toUsage(JsonNode usage) {
+    TokenCounts counts = new TokenCounts();
+    counts.mergeFrom(usage, PROMPT, CACHED, COMPLETION, AUDIO_IN, CACHE_WRITE, AUDIO_OUT);
+    long prompt = counts.get(PROMPT);
+    long audioIn = Math.min(counts.get(AUDIO_IN), prompt);
+    long written = Math.min(counts.get(CACHE_WRITE), prompt - audioIn);
+    // Which cached tokens were audio is not reported: assume as many as possible were, since
+    // audio is billed in full at its own rate, so the text left is never under-billed.
+    long cached = Math.min(Math.max(0, counts.get(CACHED) - audioIn), prompt - audioIn - written);
+    long completion = counts.get(COMPLETION);
+    long audioOut = Math.min(counts.get(AUDIO_OUT), completion);
+    return Usage.builder()
+        .input(prompt - audioIn - written - cached)
+        .cacheRead(cached)
+        .cacheWrite5m(written)
+        .audioInput(audioIn)
+        .output(completion - audioOut)
+        .audioOutput(audioOut)
+        .build();
   }
 }

@@ -1,0 +1,39 @@
+package io.llmcap.server.provider.openai;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.llmcap.server.provider.ApiRoute;
+import io.llmcap.server.provider.InvalidRequestException;
+import io.llmcap.server.provider.StrictJson;
+
+/** Request fields shared by OpenAI's endpoints. */
+final class OpenAiRequests {
+
+  private OpenAiRequests() {}
+
+  /**
+   * The body's {@code model}, required unless the path names the model (an Azure deployment in
+   * {@code /openai/deployments/{deployment}/...}, where Azure ignores the body's {@code model}):
+   * then the path's name is returned and a body {@code model} must at least be a string.
+   */
+  static String model(ObjectNode root, ApiRoute route) throws InvalidRequestException {
+    if (route.pathModel() == null) {
+      return StrictJson.requiredString(root, "model", "model");
+    }
+    JsonNode model = root.get("model");
+    if (model != null && !model.isNull() && !model.isTextual()) {
+      throw new InvalidRequestException(
+          "field 'model' must be a string, not " + StrictJson.kind(model));
+    }
+    return route.pathModel();
+  }
+
+  /** {@code n}-style counts: absent gives 1; otherwise at least 1. */
+  static long atLeastOne(ObjectNode root, String field) throws InvalidRequestException {
+    Long n = StrictJson.optionalTokenCount(root, field, field);
+    if (n != null && n < 1) {
+      throw new InvalidRequestException("field '" + field + "' must be at least 1, got " + n);
+    }
+    return n == null ? 1 : n;
+  }
+}

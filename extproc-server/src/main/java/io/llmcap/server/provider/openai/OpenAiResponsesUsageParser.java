@@ -1,0 +1,103 @@
+package io.llmcap.server.provider.openai;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.llmcap.pricing.Usage;
+import io.llmcap.server.provider.BaseUsageParser;
+import io.llmcap.server.provider.SseEventReader.SseEvent;
+import io.llmcap.server.provider.TokenCounts;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Usage of a Responses call: {@code usage} of the response object, which a stream carries only in
+ * its terminal event ({@code response.completed}, {@code response.incomplete} when {@code
+ * max_output_tokens} was hit, or {@code response.failed}); earlier events have {@code usage:
+ * null}. An {@code error} event may end the stream instead.
+ *
+ * <p>{@code input_tokens} includes {@code input_tokens_details.cached_tokens} (and the 2026
+ * {@code cache_write_tokens}); {@code output_tokens} includes reasoning. Built-in web searches are
+ * billed per call: each {@code web_search_call} item of the output counts as one search.
+ */
+final class OpenAiResponsesUsageParser extends BaseUsageParser {
+
+  private static final String INPUT = "input_tokens";
+  private static final String CACHED = "input_tokens_details.cached_tokens";
+  private static final String CACHE_WRITE = "input_tokens_details.cache_write_tokens";
+  private static final String OUTPUT = "output_tokens";
+  private static final Set<String> TERMINAL =
+      Set.of("response.completed", "response.incomplete", "response.failed");
+
+  private final boolean streamRequested;
+
+  OpenAiResponsesUsageParser(boolean streamRequested) {
+    super(Set.of("usage", "model", "output"));
+    this.streamRequested = streamRequested;
+  }
+
+  @Override
+  protected boolean expectsEventStream() {
+    return streamRequested;
+  }
+
+  @Override
+  protected void onEvent(SseEvent event) {
+    JsonNode data = parseEventData(event.data());
+    if (data == null) {
+      return;
+    }
+    String type = data.path("type").asText(event.event() == null ? "" : event.event());
+    JsonNode response = data.get("response");
+    if (response != null && response.isObject()) {
+      setModel(response.get("model"));
+    }
+    if (type.equals("error")) {
+      recordProviderError("error event in stream", data);
+    } else if (TERMINAL.contains(type) && response != null) {
+      onUsage(response.get("usage"), response.get("output"));
+    }
+  }
+
+  @Override
+  protected void onDocument(Map<String, JsonNode> fields) {
+    setModel(fields.get("model"));
+    onUsage(fields.get("usage"), fields.get("output"));
+  }
+
+  private void setModel(JsonNode model) {
+    if (model != null && model.isTextual()) {
+      setResponseModel(model.textValue());
+    }
+  }
+
+  private void onUsage(JsonNode usage, JsonNode output) {
+    if (!isSuccess() || usage == null || !usage.isObject()) {
+      return;
+    }
+    TokenCounts counts = new TokenCounts();
+    counts.mergeFrom(usage, INPUT, CACHED, CACHE_WRITE, OUTPUT);
+    long input = counts.get(INPUT);
+    long written = Math.min(counts.get(CACHE_WRITE), input);
+    long cached = Math.min(counts.get(CACHED), input - written);
+    setUsage(Usage.builder()
+        .input(input - written - cached)
+        .cacheRead(cached)
+        .cacheWrite5m(written)
+        .output(counts.get(OUTPUT))
+        .webSearchRequests(webSearches(output))
+        .build());
+    markInputSeen();
+    markComplete();
+  }
+
+  private static long webSearches(JsonNode output) {
+    long searches = 0;
+    if (output != null && output.isArray()) {
+      for (JsonNode item : output) {
+        if ("web_search_call".equals(item.path("type").asText())) {
+          searches++;
+        }
+      }
+    }
+    return searches;
+  }
+}
