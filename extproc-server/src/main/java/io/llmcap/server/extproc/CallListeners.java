@@ -23,7 +23,7 @@ public final class CallListeners implements CallListener {
       try {
         l.decided(decision);
       } catch (RuntimeException e) {
-        log.warn("[{}] listener {} failed on a decision: {}", decision.callId(), l.getClass().getSimpleName(), e.toString());
+        log.warn("[{}] listener {} failed on a decision: {}", decision.callId(), l.getClass().getName(), e.toString());
       }
     }
   }
@@ -35,7 +35,7 @@ public final class CallListeners implements CallListener {
         l.settled(settlement);
       } catch (RuntimeException e) {
         log.warn("[{}] listener {} failed on a settlement: {}", settlement.decision().callId(),
-            l.getClass().getSimpleName(), e.toString());
+            l.getClass().getName(), e.toString());
       }
     }
   }
@@ -46,7 +46,7 @@ public final class CallListeners implements CallListener {
       try {
         l.phaseTimed(phase, nanos);
       } catch (RuntimeException e) {
-        log.warn("listener {} failed on a phase timing: {}", l.getClass().getSimpleName(), e.toString());
+        log.warn("listener {} failed on a phase timing: {}", l.getClass().getName(), e.toString());
       }
     }
   }

@@ -28,7 +28,9 @@ import io.llmcap.server.ledger.ReserveOutcome;
 import io.llmcap.server.provider.ApiRoute;
 import io.llmcap.server.provider.ErrorKind;
 import io.llmcap.server.provider.InvalidRequestException;
+import io.llmcap.server.provider.ModelResolution;
 import io.llmcap.server.provider.ParsedRequest;
+import io.llmcap.server.provider.Provider;
 import io.llmcap.server.provider.UsageParser;
 import io.llmcap.server.provider.UsageSnapshot;
 import java.io.ByteArrayOutputStream;
@@ -209,11 +211,11 @@ final class CallProcessor {
     } catch (InvalidRequestException e) {
       return refuse(e.getMessage());
     }
-    model = route.pathModel() != null ? route.pathModel() : request.model();
+    model = ModelResolution.modelToPrice(route, request, engine.config().pricing().deployments());
     EnforcementConfig enforcement = engine.config().enforcement();
     ModelPrice modelPrice;
     try {
-      modelPrice = engine.catalog().resolve(route.provider().priceRoute(), model);
+      modelPrice = engine.catalog().resolve(route.priceRoute(), model);
     } catch (UnknownModelException e) {
       if (engine.unknownModelPrice() == null) {
         return refuse(e.getMessage());
@@ -222,7 +224,7 @@ final class CallProcessor {
     }
     CostPlan plan;
     try {
-      plan = CostPlan.of(route.provider(), request, modelPrice, enforcement.mode());
+      plan = CostPlan.of(route.priceRoute(), request, modelPrice, enforcement.mode());
     } catch (InvalidRequestException e) {
       return refuse(e.getMessage());
     } catch (UnpriceableUsageException e) {
@@ -295,7 +297,7 @@ final class CallProcessor {
     long affordable;
     try {
       affordable = CostCalculator.maxAffordableOutputTokens(modelPrice, plan.inputTokens(), plan.mayWriteCache(),
-          denied.blocking().remainingNanos());
+          plan.mediaInput(), denied.blocking().remainingNanos());
     } catch (UnpriceableUsageException e) {
       affordable = -1;
     }
@@ -304,8 +306,8 @@ final class CallProcessor {
         && affordable >= enforcement.minOutputTokens()) {
       try {
         CostPlan clamped = plan.withOutputTokens(modelPrice, affordable);
-        ReserveOutcome again = engine.ledger().reserve(callId, engine.policy().matching(attributes.withModel(
-            route.pathModel() != null ? route.pathModel() : request.model()), now), clamped.amountNanos(), now);
+        ReserveOutcome again = engine.ledger().reserve(callId, engine.policy().matching(attributes.withModel(model), now),
+            clamped.amountNanos(), now);
         if (again instanceof ReserveOutcome.Granted) {
           log.debug("[{}] clamped output limit to {} tokens to fit cap '{}'", callId, affordable,
               denied.blocking().cap().capName());
@@ -387,7 +389,8 @@ final class CallProcessor {
       return;
     }
     UsageSnapshot observed = usage == null ? UsageSnapshot.NONE : usage.snapshot();
-    long amount = Settlement.amount(callId, upstreamStatus, unmeterable, observed, price, reservedNanos);
+    long amount = Settlement.amount(callId, upstreamStatus, unmeterable, observed, settlementPrice(observed),
+        reservedNanos);
     try {
       Instant now = engine.clock().instant();
       engine.ledger().settle(callId, amount, now);
@@ -400,6 +403,23 @@ final class CallProcessor {
       log.error("[{}] could not settle {} at {}: {}; the hold will be charged in full when its TTL expires",
           callId, NanoUsd.format(amount), why, e.getMessage());
     }
+  }
+
+  /**
+   * The price the call is billed at. An Azure deployment that neither the deployments map nor the
+   * catalog knew was reserved at {@code enforcement.unknownModel}'s price; the response names the
+   * real model, and when the catalog knows it, that is the bill.
+   */
+  private ModelPrice settlementPrice(UsageSnapshot observed) {
+    if (price == engine.unknownModelPrice() && route.provider() == Provider.AZURE && observed.responseModel() != null
+        && !observed.responseModel().isEmpty()) {
+      try {
+        return engine.catalog().resolve(route.priceRoute(), observed.responseModel());
+      } catch (UnknownModelException e) {
+        return price;
+      }
+    }
+    return price;
   }
 
   private Optional<Reply> onStoreFailure(LedgerException e, String what) {

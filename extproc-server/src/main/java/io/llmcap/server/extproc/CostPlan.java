@@ -3,13 +3,13 @@ package io.llmcap.server.extproc;
 import io.llmcap.pricing.CostCalculator;
 import io.llmcap.pricing.InputTokenBound;
 import io.llmcap.pricing.ModelPrice;
+import io.llmcap.pricing.PriceRoute;
 import io.llmcap.pricing.TokenCounter;
 import io.llmcap.pricing.TokenCounters;
 import io.llmcap.pricing.UnpriceableUsageException;
 import io.llmcap.server.config.EnforcementConfig;
 import io.llmcap.server.provider.InvalidRequestException;
 import io.llmcap.server.provider.ParsedRequest;
-import io.llmcap.server.provider.Provider;
 
 /**
  * What one call will reserve: its input and output token bounds and their price.
@@ -20,13 +20,13 @@ import io.llmcap.server.provider.Provider;
  * mode input is estimated and output is taken at {@link #ESTIMATED_OUTPUT_TOKENS} at most, so a
  * call near the cap is less eagerly denied and the overshoot is bounded by one call's error.
  */
-record CostPlan(long inputTokens, long outputTokens, long amountNanos, boolean mayWriteCache) {
+record CostPlan(long inputTokens, long outputTokens, long amountNanos, boolean mayWriteCache, boolean mediaInput) {
   /** Output tokens assumed per call in estimate mode (less when the request asks for less). */
   static final long ESTIMATED_OUTPUT_TOKENS = 1_000;
 
-  static CostPlan of(Provider provider, ParsedRequest request, ModelPrice price, EnforcementConfig.Mode mode)
+  static CostPlan of(PriceRoute route, ParsedRequest request, ModelPrice price, EnforcementConfig.Mode mode)
       throws InvalidRequestException, UnpriceableUsageException {
-    TokenCounter counter = TokenCounters.forModel(provider.priceRoute(), price);
+    TokenCounter counter = TokenCounters.forModel(route, price);
     long outputLimit = outputLimit(request, price);
     long input;
     long output;
@@ -37,14 +37,16 @@ record CostPlan(long inputTokens, long outputTokens, long amountNanos, boolean m
       input = InputTokenBound.upperBound(counter, request.promptTexts(), request.messageCount(), request.mediaCount(), price);
       output = outputLimit;
     }
-    long amount = CostCalculator.bound(price, input, output, request.mayWriteCache());
-    return new CostPlan(input, output, amount, request.mayWriteCache());
+    // Media may be billed at audio rates, dearer than text: bound the input at those too.
+    boolean media = request.mediaCount() > 0;
+    long amount = CostCalculator.bound(price, input, output, request.mayWriteCache(), media);
+    return new CostPlan(input, output, amount, request.mayWriteCache(), media);
   }
 
   /** This plan with a lower output limit (clamping). */
   CostPlan withOutputTokens(ModelPrice price, long newOutput) throws UnpriceableUsageException {
-    return new CostPlan(inputTokens, newOutput, CostCalculator.bound(price, inputTokens, newOutput, mayWriteCache),
-        mayWriteCache);
+    return new CostPlan(inputTokens, newOutput,
+        CostCalculator.bound(price, inputTokens, newOutput, mayWriteCache, mediaInput), mayWriteCache, mediaInput);
   }
 
   /**

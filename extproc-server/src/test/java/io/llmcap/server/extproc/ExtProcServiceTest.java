@@ -68,7 +68,10 @@ class ExtProcServiceTest {
   };
 
   private Engine start(String capsYaml) throws Exception {
-    Engine engine = TestEngines.inMemory(capsYaml, clock);
+    return startWith(TestEngines.inMemory(capsYaml, clock));
+  }
+
+  private Engine startWith(Engine engine) throws Exception {
     String name = InProcessServerBuilder.generateName();
     server = new LlmcapServer(InProcessServerBuilder.forName(name).directExecutor(), engine, Duration.ofSeconds(1),
         CallListeners.of(List.of(broken, recorder))).start(null);
@@ -336,6 +339,50 @@ class ExtProcServiceTest {
     assertEquals(CallListener.Outcome.DENIED_CAP, d.outcome());
     assertEquals("tiny", d.blocking().cap().capName());
     assertTrue(settlements.isEmpty(), "nothing was reserved, so nothing is settled");
+  }
+
+  private static final Map<String, String> AZURE_CHAT = headers(
+      ":method", "POST", ":path", "/openai/deployments/my-gpt4o-prod/chat/completions?api-version=2024-10-21",
+      ":authority", "acme.openai.azure.com", "content-type", "application/json", "api-key", "azure-test-key");
+  private static final String AZURE_BODY =
+      "{\"max_tokens\":100,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+  private static final String AZURE_RESPONSE = """
+      {"id":"chatcmpl-az","object":"chat.completion","created":1,"model":"gpt-4o-2024-11-20",
+       "choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],
+       "usage":{"prompt_tokens":1000,"completion_tokens":100,"total_tokens":1100}}""";
+
+  @Test
+  void anAzureDeploymentIsPricedAsTheModelTheCapsFileMapsItTo() throws Exception {
+    Engine engine = start("""
+        pricing: {deployments: {my-gpt4o-prod: gpt-4o}}
+        caps: [{name: org, limitUsd: 10, window: day}]
+        """);
+    try (var call = new ExtProcTestClient(channel, "azure")) {
+      call.requestHeaders(AZURE_CHAT, false);
+      assertTrue(call.requestBody(AZURE_BODY).hasRequestBody());
+      call.responseHeaders(headers(":status", "200", "content-type", "application/json"), false);
+      call.responseBody(AZURE_RESPONSE, true);
+    }
+    // azure/gpt-4o: $2.50 / $10 per million input / output tokens.
+    assertEquals(1000 * 2_500 + 100 * 10_000, spent(engine, "org"));
+  }
+
+  @Test
+  void anUnmappedAzureDeploymentIsBilledAsTheModelItsResponseNames() throws Exception {
+    Engine plain = TestEngines.inMemory("caps: [{name: org, limitUsd: 10, window: day}]", clock);
+    // enforcement.unknownModel: {inputPerMTok: 50, outputPerMTok: 50}
+    Engine engine = startWith(new Engine(plain.config(), plain.catalog(), plain.policy(), plain.providers(),
+        plain.catalog().withOverrides(List.of(io.llmcap.pricing.PriceOverride.of("llmcap/unknown-model",
+            new java.math.BigDecimal("50"), new java.math.BigDecimal("50")))).entry("llmcap/unknown-model").orElseThrow(),
+        plain.ledger(), clock));
+    try (var call = new ExtProcTestClient(channel, "azure")) {
+      call.requestHeaders(AZURE_CHAT, false);
+      assertTrue(call.requestBody(AZURE_BODY).hasRequestBody(), "reserved at the unknown-model price");
+      call.responseHeaders(headers(":status", "200", "content-type", "application/json"), false);
+      call.responseBody(AZURE_RESPONSE, true);
+    }
+    // azure/gpt-4o-2024-11-20: $2.75 / $11 per million input / output tokens.
+    assertEquals(1000 * 2_750 + 100 * 11_000, spent(engine, "org"));
   }
 
   private void awaitSettled(Engine engine) throws Exception {
