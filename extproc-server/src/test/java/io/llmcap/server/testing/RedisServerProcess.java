@@ -34,15 +34,17 @@ public final class RedisServerProcess implements AutoCloseable {
   private final int port;
   private final List<String> extraArgs;
   private final boolean tlsOnly;
+  private final Path configFile;
   private Process process;
 
   private RedisServerProcess(String binary, Path dir, int port, List<String> extraArgs,
-      boolean tlsOnly) {
+      boolean tlsOnly, Path configFile) {
     this.binary = binary;
     this.dir = dir;
     this.port = port;
     this.extraArgs = List.copyOf(extraArgs);
     this.tlsOnly = tlsOnly;
+    this.configFile = configFile;
   }
 
   /** The redis-server binary to use, or null when this machine has none. */
@@ -77,6 +79,20 @@ public final class RedisServerProcess implements AutoCloseable {
    * of the plain one ({@code --tls-port}), so readiness is read from the log.
    */
   public static RedisServerProcess start(List<String> extraArgs, boolean tlsOnly) {
+    return start(extraArgs, tlsOnly, null);
+  }
+
+  /**
+   * Starts a Sentinel that monitors {@code primary} under {@code primaryName} (quorum 1), on a
+   * free port; Lettuce reaches it as {@code redis-sentinel://127.0.0.1:<port>#<primaryName>}.
+   */
+  public static RedisServerProcess startSentinel(RedisServerProcess primary, String primaryName) {
+    return start(List.of("--sentinel"), false, "sentinel monitor " + primaryName
+        + " 127.0.0.1 " + primary.port() + " 1\n");
+  }
+
+  private static RedisServerProcess start(List<String> extraArgs, boolean tlsOnly,
+      String config) {
     String bin = binary();
     if (bin == null) {
       throw new IllegalStateException("no redis-server: install it (apt-get install redis-server)"
@@ -84,8 +100,13 @@ public final class RedisServerProcess implements AutoCloseable {
     }
     try {
       Path dir = Files.createTempDirectory("llmcap-redis-");
+      Path configFile = null;
+      if (config != null) {
+        configFile = dir.resolve("redis.conf");
+        Files.writeString(configFile, config);
+      }
       RedisServerProcess server =
-          new RedisServerProcess(bin, dir, freePort(), extraArgs, tlsOnly);
+          new RedisServerProcess(bin, dir, freePort(), extraArgs, tlsOnly, configFile);
       server.launch();
       return server;
     } catch (IOException e) {
@@ -179,7 +200,11 @@ public final class RedisServerProcess implements AutoCloseable {
   }
 
   private void launch() {
-    List<String> cmd = new ArrayList<>(List.of(binary,
+    List<String> cmd = new ArrayList<>(List.of(binary));
+    if (configFile != null) {
+      cmd.add(configFile.toString());
+    }
+    cmd.addAll(List.of(
         "--bind", "127.0.0.1", "--dir", dir.toString(), "--save", "", "--appendonly", "no",
         "--protected-mode", "no", "--logfile", dir.resolve("redis.log").toString()));
     if (tlsOnly) {
