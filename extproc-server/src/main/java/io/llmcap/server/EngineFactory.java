@@ -25,6 +25,8 @@ import java.util.List;
 public final class EngineFactory {
   /** Catalog key under which the {@code enforcement.unknownModel} price is kept. */
   static final String UNKNOWN_MODEL_KEY = "llmcap/unknown-model";
+  /** How store errors name their origin: the parsed config no longer knows its file name. */
+  private static final String CONFIG_SOURCE = "caps file";
 
   private EngineFactory() {}
 
@@ -58,11 +60,13 @@ public final class EngineFactory {
     if (store.type() == StoreConfig.Type.MEMORY) {
       return MemoryLedgerStore.open(store.path(), store.holdTtl(), clock);
     }
-    for (CapDefinition cap : config.caps()) {
+    for (int i = 0; i < config.caps().size(); i++) {
+      CapDefinition cap = config.caps().get(i);
       if (cap.limitNanos() > RedisLedgerStore.MAX_LIMIT_NANOS) {
-        throw new ConfigException(null, 0, 0, "caps." + cap.name() + ".limitUsd",
-            "the Redis store compares money exactly only up to " + RedisLedgerStore.MAX_LIMIT_NANOS
-                + " nano-USD (about $9,007,199) per cap; lower the limit or split the cap");
+        throw new ConfigException(CONFIG_SOURCE, 0, 0, "caps[" + i + "].limitUsd",
+            "cap '" + cap.name() + "': the Redis store compares money exactly only up to "
+                + RedisLedgerStore.MAX_LIMIT_NANOS + " nano-USD (about $9,007,199) per cap; "
+                + "lower the limit or split the cap");
       }
     }
     RedisEndpoint endpoint = store.uri() != null
@@ -72,7 +76,8 @@ public final class EngineFactory {
       // Never fails because Redis is down: the store reconnects by itself meanwhile.
       return RedisLedgerStore.open(endpoint, store.holdTtl(), clock, RedisLedgerStore.Options.DEFAULT);
     } catch (IllegalArgumentException e) {
-      throw new ConfigException(null, 0, 0, store.uri() != null ? "store.uri" : "store.nodes", e.getMessage());
+      throw new ConfigException(CONFIG_SOURCE, 0, 0, store.uri() != null ? "store.uri" : "store.nodes",
+          e.getMessage());
     }
   }
 }
