@@ -28,6 +28,8 @@ import java.util.stream.Stream;
  */
 public final class RedisServerProcess implements AutoCloseable {
   private static final long START_TIMEOUT_MS = 10_000;
+  private static final String BUNDLED_LINUX_AMD64 = "/redis-server-6.2.6-v5-linux-amd64";
+  private static String bundled;
 
   private final String binary;
   private final Path dir;
@@ -62,7 +64,33 @@ public final class RedisServerProcess implements AutoCloseable {
         }
       }
     }
-    return null;
+    return bundledBinary();
+  }
+
+  /** The redis-server shipped in a test dependency, extracted to a temp file; null off Linux x86-64. */
+  public static synchronized String bundledBinary() {
+    if (bundled != null) {
+      return bundled;
+    }
+    String arch = System.getProperty("os.arch");
+    boolean linuxAmd64 = System.getProperty("os.name").toLowerCase(java.util.Locale.ROOT)
+        .contains("linux") && ("amd64".equals(arch) || "x86_64".equals(arch));
+    if (!linuxAmd64) {
+      return null;
+    }
+    try (InputStream in = RedisServerProcess.class.getResourceAsStream(BUNDLED_LINUX_AMD64)) {
+      if (in == null) {
+        return null;
+      }
+      Path file = Files.createTempFile("llmcap-redis-server-", "");
+      Files.copy(in, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      file.toFile().setExecutable(true);
+      file.toFile().deleteOnExit();
+      bundled = file.toString();
+      return bundled;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot extract the bundled redis-server", e);
+    }
   }
 
   public static boolean available() {
