@@ -47,7 +47,8 @@ final class RedisConnector implements AutoCloseable {
     List<RedisURI> uris = new ArrayList<>();
     for (String u : endpoint.isCluster() ? endpoint.clusterNodes() : List.of(endpoint.uri())) {
       RedisURI uri = parse(u);
-      uri.setTimeout(options.commandTimeout());
+      // Bounds the connection handshake (TLS, HELLO); commands have their own timeout below.
+      uri.setTimeout(options.connectTimeout());
       uris.add(uri);
     }
     this.description = uris.stream().map(RedisConnector::describe)

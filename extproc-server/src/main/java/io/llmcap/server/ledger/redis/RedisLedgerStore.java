@@ -71,7 +71,7 @@ public final class RedisLedgerStore implements LedgerStore {
    *
    * @param commandTimeout longest wait for one Redis answer; keep it well under Envoy's ext_proc
    *     message timeout (a decision makes at most two round trips)
-   * @param connectTimeout longest wait to open a connection
+   * @param connectTimeout longest wait to open a connection, TLS handshake included
    * @param ledgerName the hash tag of every key ({@code {llmcap}}); separate ledgers on one
    *     Redis, and separate Cluster slots, need separate names
    * @param trustedCertificates PEM file of the CA(s) a {@code rediss://} server's certificate must
@@ -106,6 +106,11 @@ public final class RedisLedgerStore implements LedgerStore {
 
     public Options withCommandTimeout(Duration d) {
       return new Options(d, connectTimeout, ledgerName, trustedCertificates, exhaustedCacheTtl,
+          settleReplayCapacity, maintenanceInterval);
+    }
+
+    public Options withConnectTimeout(Duration d) {
+      return new Options(commandTimeout, d, ledgerName, trustedCertificates, exhaustedCacheTtl,
           settleReplayCapacity, maintenanceInterval);
     }
 

@@ -68,7 +68,7 @@ class RedisLedgerStoreFailureTest {
     long t0 = System.nanoTime();
     assertThrows(LedgerException.class, op);
     long ms = (System.nanoTime() - t0) / 1_000_000;
-    assertTrue(ms < 1_000, "took " + ms + " ms");
+    assertTrue(ms < 1_500, "took " + ms + " ms");
   }
 
   private static void eventually(String what, Executable check) throws Exception {
@@ -113,7 +113,7 @@ class RedisLedgerStoreFailureTest {
     LedgerException e = assertThrows(LedgerException.class,
         () -> store.reserve("c2", List.of(cap), 10, clock.instant()));
     long ms = (System.nanoTime() - t0) / 1_000_000;
-    assertTrue(ms >= 200 && ms < 700, "timed out after " + ms + " ms");
+    assertTrue(ms >= 200 && ms < 1_500, "timed out after " + ms + " ms");
     assertTrue(e.getMessage().contains("did not answer reserve within 250 ms"), e.getMessage());
   }
 

@@ -58,7 +58,9 @@ class RedisLedgerStoreTopologyTest {
             "--tls-ca-cert-file", cert.toString(), "--tls-auth-clients", "no"), true);
         RedisLedgerStore store = RedisLedgerStore.open(
             RedisEndpoint.of("rediss://127.0.0.1:" + tls.port()), TTL, clock,
-            RedisLedgerStore.Options.DEFAULT.withTrustedCertificates(cert))) {
+            RedisLedgerStore.Options.DEFAULT.withTrustedCertificates(cert)
+                // A cold JVM's first TLS handshake on a busy 2-core machine can take a second.
+                .withConnectTimeout(Duration.ofSeconds(5)))) {
       reservesAndSettles(store);
 
       try (RedisLedgerStore untrusting = RedisLedgerStore.open(
