@@ -4,6 +4,7 @@ import io.llmcap.pricing.ModelPrice;
 import io.llmcap.pricing.PriceCatalog;
 import io.llmcap.pricing.PriceOverride;
 import io.llmcap.pricing.PricingException;
+import io.llmcap.server.cap.CapDefinition;
 import io.llmcap.server.cap.CapPolicy;
 import io.llmcap.server.config.CapsConfig;
 import io.llmcap.server.config.ConfigException;
@@ -13,6 +14,8 @@ import io.llmcap.server.config.UnknownModelPolicy;
 import io.llmcap.server.ledger.LedgerException;
 import io.llmcap.server.ledger.LedgerStore;
 import io.llmcap.server.ledger.memory.MemoryLedgerStore;
+import io.llmcap.server.ledger.redis.RedisEndpoint;
+import io.llmcap.server.ledger.redis.RedisLedgerStore;
 import io.llmcap.server.provider.ProviderRegistry;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -22,6 +25,8 @@ import java.util.List;
 public final class EngineFactory {
   /** Catalog key under which the {@code enforcement.unknownModel} price is kept. */
   static final String UNKNOWN_MODEL_KEY = "llmcap/unknown-model";
+  /** How store errors name their origin: the parsed config no longer knows its file name. */
+  private static final String CONFIG_SOURCE = "caps file";
 
   private EngineFactory() {}
 
@@ -45,17 +50,34 @@ public final class EngineFactory {
     } catch (PricingException e) {
       throw new ConfigException(null, 0, 0, "pricing", e.getMessage());
     }
-    LedgerStore ledger = openStore(config.store(), clock);
+    LedgerStore ledger = openStore(config, clock);
     return new Engine(config, catalog, new CapPolicy(config.caps()), ProviderRegistry.standard(), unknownModelPrice,
         ledger, clock);
   }
 
-  private static LedgerStore openStore(StoreConfig store, Clock clock) throws ConfigException, LedgerException {
-    if (store.type() != StoreConfig.Type.MEMORY) {
-      throw new ConfigException(null, 0, 0, "store.type",
-          "store type '" + store.type().name().toLowerCase(java.util.Locale.ROOT)
-              + "' is not available in this build; use 'memory'");
+  private static LedgerStore openStore(CapsConfig config, Clock clock) throws ConfigException, LedgerException {
+    StoreConfig store = config.store();
+    if (store.type() == StoreConfig.Type.MEMORY) {
+      return MemoryLedgerStore.open(store.path(), store.holdTtl(), clock);
     }
-    return MemoryLedgerStore.open(store.path(), store.holdTtl(), clock);
+    for (int i = 0; i < config.caps().size(); i++) {
+      CapDefinition cap = config.caps().get(i);
+      if (cap.limitNanos() > RedisLedgerStore.MAX_LIMIT_NANOS) {
+        throw new ConfigException(CONFIG_SOURCE, 0, 0, "caps[" + i + "].limitUsd",
+            "cap '" + cap.name() + "': the Redis store compares money exactly only up to "
+                + RedisLedgerStore.MAX_LIMIT_NANOS + " nano-USD (about $9,007,199) per cap; "
+                + "lower the limit or split the cap");
+      }
+    }
+    RedisEndpoint endpoint = store.uri() != null
+        ? RedisEndpoint.of(store.uri())
+        : RedisEndpoint.cluster(store.nodes());
+    try {
+      // Never fails because Redis is down: the store reconnects by itself meanwhile.
+      return RedisLedgerStore.open(endpoint, store.holdTtl(), clock, RedisLedgerStore.Options.DEFAULT);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(CONFIG_SOURCE, 0, 0, store.uri() != null ? "store.uri" : "store.nodes",
+          e.getMessage());
+    }
   }
 }

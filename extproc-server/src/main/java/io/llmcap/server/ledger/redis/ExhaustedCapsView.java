@@ -1,0 +1,67 @@
+package io.llmcap.server.ledger.redis;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.llmcap.server.cap.CapAction;
+import io.llmcap.server.cap.CapInstance;
+import io.llmcap.server.ledger.CapStatus;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A short-lived local memory of status answers that showed an enforcing cap spent to its limit, so
+ * that the same caller's next headers-phase check is answered without a round trip. Only answers
+ * that deny are kept: within a window, {@code spent} only grows, so an exhausted cap stays
+ * exhausted; a cached answer is used only while its window is still open and while the cap's
+ * current limit (a reload may raise it) is still reached. Everything else goes to Redis, and the
+ * body-phase reservation always does.
+ */
+final class ExhaustedCapsView {
+  private final Cache<String, List<CapStatus>> byCapList;
+
+  ExhaustedCapsView(Duration ttl) {
+    this.byCapList = Caffeine.newBuilder().expireAfterWrite(ttl).maximumSize(10_000).build();
+  }
+
+  /** Keeps a fresh status answer if it shows an exhausted enforcing cap. */
+  void remember(List<CapInstance> caps, List<CapStatus> answer) {
+    for (CapStatus s : answer) {
+      if (s.exhausted() && s.cap().action() == CapAction.ENFORCE) {
+        byCapList.put(listKey(caps), answer);
+        return;
+      }
+    }
+  }
+
+  /** A recent answer for exactly these caps that still denies at {@code now}, re-read against their current definitions. */
+  Optional<List<CapStatus>> lookup(List<CapInstance> caps, Instant now) {
+    List<CapStatus> cached = byCapList.getIfPresent(listKey(caps));
+    if (cached == null || cached.size() != caps.size()) {
+      return Optional.empty();
+    }
+    List<CapStatus> current = new ArrayList<>(caps.size());
+    boolean stillDenies = false;
+    for (int i = 0; i < caps.size(); i++) {
+      CapInstance cap = caps.get(i);
+      CapStatus old = cached.get(i);
+      if (!cap.windowEnd().isAfter(now)) {
+        return Optional.empty();
+      }
+      CapStatus s = new CapStatus(cap, old.spentNanos(), old.reservedNanos());
+      stillDenies |= s.exhausted() && cap.action() == CapAction.ENFORCE;
+      current.add(s);
+    }
+    return stillDenies ? Optional.of(current) : Optional.empty();
+  }
+
+  private static String listKey(List<CapInstance> caps) {
+    StringBuilder b = new StringBuilder();
+    for (CapInstance c : caps) {
+      b.append(c.key()).append('\n');
+    }
+    return b.toString();
+  }
+}
