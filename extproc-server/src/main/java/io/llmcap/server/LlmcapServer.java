@@ -36,6 +36,7 @@ public final class LlmcapServer implements AutoCloseable {
   private final HealthStatusManager health = new HealthStatusManager();
   private final AtomicBoolean serving = new AtomicBoolean();
   private final Duration grace;
+  private final ExtProcService extProc;
   private AdminHttpServer admin;
 
   public LlmcapServer(ServerBuilder<?> builder, Engine engine, Duration grace) {
@@ -47,10 +48,10 @@ public final class LlmcapServer implements AutoCloseable {
     this.engine = new AtomicReference<>(engine);
     this.grace = grace;
     String instanceId = UUID.randomUUID().toString().substring(0, 8);
+    this.extProc = new ExtProcService(this.engine::get, listener, instanceId);
     this.grpc = builder
         .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
-        .addService(ServerInterceptors.intercept(new ExtProcService(this.engine::get, listener, instanceId),
-            ExtProcService.providerHintInterceptor()))
+        .addService(ServerInterceptors.intercept(extProc, ExtProcService.providerHintInterceptor()))
         .addService(new AuthzService(this.engine::get))
         .addService(health.getHealthService())
         .build();
@@ -95,6 +96,11 @@ public final class LlmcapServer implements AutoCloseable {
         log.warn("in-flight calls still open after {} ms; cancelling them (each is settled)", grace.toMillis());
         grpc.shutdownNow();
         grpc.awaitTermination(5, TimeUnit.SECONDS);
+      }
+      // Cancellations reach the calls after the transport closed: let them settle first.
+      if (!extProc.awaitNoOpenCalls(Duration.ofSeconds(5))) {
+        log.warn("{} call(s) did not settle before the store closed; their holds will be charged by the hold TTL",
+            extProc.openCalls());
       }
     } catch (InterruptedException e) {
       grpc.shutdownNow();

@@ -74,6 +74,9 @@ public record Per(Kind kind, String headerName) {
    *
    * @throws IllegalArgumentException naming the valid forms
    */
+  private static final java.util.Set<String> CREDENTIAL_HEADERS =
+      java.util.Set.of("authorization", "x-api-key", "x-goog-api-key", "api-key", "proxy-authorization", "cookie");
+
   public static Per parse(String text) {
     String t = text == null ? "" : text.trim();
     if (t.regionMatches(true, 0, "header:", 0, 7)) {
@@ -81,6 +84,11 @@ public record Per(Kind kind, String headerName) {
       if (!HEADER_TOKEN.matcher(name).matches()) {
         throw new IllegalArgumentException(
             "header:<name> needs a valid HTTP header name, got \"" + text + "\"");
+      }
+      if (CREDENTIAL_HEADERS.contains(name)) {
+        // The subject is stored, exported in /v1/caps and named in denials: never a raw key.
+        throw new IllegalArgumentException("header:" + name + " carries the provider key, which LLMCap never stores;"
+            + " use per: apiKey (a SHA-256 fingerprint of the key) instead");
       }
       return header(name);
     }

@@ -33,7 +33,6 @@ import io.llmcap.server.provider.ParsedRequest;
 import io.llmcap.server.provider.Provider;
 import io.llmcap.server.provider.UsageParser;
 import io.llmcap.server.provider.UsageSnapshot;
-import java.io.ByteArrayOutputStream;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -68,7 +67,7 @@ final class CallProcessor {
 
   private ApiRoute route;
   private CallAttributes attributes;
-  private ByteArrayOutputStream partialBody;
+  private boolean bodySeen;
 
   // Written before the reservation is visible to the terminal path.
   private volatile boolean reserved;
@@ -77,6 +76,8 @@ final class CallProcessor {
   private volatile UsageParser usage;
   private volatile int upstreamStatus;
   private volatile boolean unmeterable;
+  private volatile boolean forwarded;
+  private volatile boolean fromUpstream;
   private long remainingAfterReserve = -1;
   private ResponseBodyDecoder decoder;
 
@@ -109,7 +110,7 @@ final class CallProcessor {
       return switch (request.getRequestCase()) {
         case REQUEST_HEADERS -> onRequestHeaders(request);
         case REQUEST_BODY -> onRequestBody(request.getRequestBody());
-        case RESPONSE_HEADERS -> onResponseHeaders(request.getResponseHeaders());
+        case RESPONSE_HEADERS -> onResponseHeaders(request);
         case RESPONSE_BODY -> onResponseBody(request.getResponseBody());
         case REQUEST_TRAILERS -> new Reply(ProcessingResponse.newBuilder()
             .setRequestTrailers(io.envoyproxy.envoy.service.ext_proc.v3.TrailersResponse.getDefaultInstance()).build(), false);
@@ -134,20 +135,32 @@ final class CallProcessor {
   private Reply onRequestHeaders(ProcessingRequest request) {
     HttpHeaders http = request.getRequestHeaders();
     Map<String, String> headers = Headers.firstValues(http.getHeaders());
-    String method = headers.getOrDefault(":method", "");
+    String method = headers.getOrDefault(":method", "").toUpperCase(java.util.Locale.ROOT);
     String path = headers.getOrDefault(":path", "");
-    Optional<ApiRoute> identified = engine.providers().identify(headers.get(":authority"), path, providerHint);
+    String authority = headers.get(":authority");
+    // Reading and deleting never generate tokens; anything else on a provider route may.
+    boolean mayGenerate = !(method.equals("GET") || method.equals("HEAD") || method.equals("OPTIONS")
+        || method.equals("DELETE"));
+    boolean providerRoute = providerHint != null || engine.providers().providerOf(authority, null).isPresent();
+    if (mayGenerate && providerRoute && ambiguous(pathWithoutQuery(path))) {
+      String why = "the path " + pathWithoutQuery(path) + " is ambiguous (';', '#', '//', '.' or '..' segments): "
+          + "LLMCap and the provider could read different APIs from it";
+      return deny(Denials.refusedGeneric(ErrorKind.INVALID_REQUEST, why), CallListener.Outcome.DENIED_INVALID, null, why);
+    }
+    Optional<ApiRoute> identified = engine.providers().identify(authority, path, providerHint);
     if (identified.isEmpty()) {
-      if (!"POST".equals(method) || providerHint == null) {
+      if (!mayGenerate || !providerRoute) {
         // Not an LLM call we meter (listing models, a host we do not front): let it pass untouched.
         return passThrough(headersContinue(HeaderMutation.getDefaultInstance()), false);
       }
-      String why = "cannot price POST " + pathWithoutQuery(path) + " for provider '" + providerHint
+      String provider = providerHint != null ? providerHint
+          : engine.providers().providerOf(authority, null).map(p -> p.id()).orElse("?");
+      String why = "cannot price " + method + " " + pathWithoutQuery(path) + " for provider '" + provider
           + "': this API is not supported, so the call is refused rather than let through uncapped";
       return deny(Denials.refusedGeneric(ErrorKind.INVALID_REQUEST, why), CallListener.Outcome.DENIED_INVALID, null, why);
     }
     route = identified.get();
-    if (route.free() || !"POST".equals(method)) {
+    if (route.free() || !mayGenerate) {
       return passThrough(headersContinue(HeaderMutation.getDefaultInstance()), false);
     }
     if (request.hasProtocolConfig()
@@ -183,24 +196,19 @@ final class CallProcessor {
 
   // ---- request body: price, bound, reserve or deny ----
 
+  /**
+   * The whole body, in one message (BUFFERED). {@code end_of_stream} is false when HTTP/2 trailers
+   * follow it; it is still the whole body, and the call is decided on it. A second body message
+   * means Envoy streams the body, which LLMCap cannot price before it leaves: fail closed.
+   */
   private Reply onRequestBody(HttpBody body) {
-    if (!body.getEndOfStream()) {
-      // Only BUFFERED is supported (checked at headers); a body split here means trailers follow.
-      if (partialBody == null) {
-        partialBody = new ByteArrayOutputStream();
-      }
-      partialBody.writeBytes(body.getBody().toByteArray());
-      return new Reply(bodyContinue(true, null, null), false);
+    if (bodySeen) {
+      String why = "the request body arrived in several messages: the Envoy ext_proc filter must send it "
+          + "BUFFERED (processing_mode.request_body_mode)";
+      return deny(Denials.refused(route.api(), ErrorKind.INTERNAL, why), CallListener.Outcome.FAILED, null, why);
     }
-    byte[] bytes;
-    if (partialBody != null) {
-      partialBody.writeBytes(body.getBody().toByteArray());
-      bytes = partialBody.toByteArray();
-      partialBody = null;
-    } else {
-      bytes = body.getBody().toByteArray();
-    }
-    return decide(bytes);
+    bodySeen = true;
+    return decide(body.getBody().toByteArray());
   }
 
   private Reply decide(byte[] body) {
@@ -238,26 +246,31 @@ final class CallProcessor {
     if (!caps.isEmpty()) {
       try {
         ReserveOutcome outcome = engine.ledger().reserve(callId, caps, plan.amountNanos(), now);
+        boolean clamped = false;
         if (outcome instanceof ReserveOutcome.Denied denied) {
-          ClampResult clamp = tryClamp(denied, plan, modelPrice, request, now);
+          ClampResult clamp = tryClamp(denied, plan, modelPrice, now);
           if (clamp.response != null) {
             return deny(clamp.response, CallListener.Outcome.DENIED_CAP, clamp.blocking,
                 "cap '" + clamp.blocking.cap().capName() + "' lacks room for this call");
           }
           plan = clamp.plan;
           outcome = clamp.outcome;
+          clamped = true;
+        }
+        // Held from here on: whatever fails next, the terminal path settles this hold.
+        price = modelPrice;
+        reservedNanos = plan.amountNanos();
+        reserved = true;
+        ReserveOutcome.Granted granted = (ReserveOutcome.Granted) outcome;
+        if (clamped) {
           mutated = api.withMaxOutputTokens(body, plan.outputTokens());
         }
-        ReserveOutcome.Granted granted = (ReserveOutcome.Granted) outcome;
         for (CapStatus wouldDeny : granted.shadowWouldDeny()) {
           log.info("[{}] shadow cap '{}' would deny this call (needs {}, remaining {})", callId,
               wouldDeny.cap().capName(), NanoUsd.format(plan.amountNanos()), NanoUsd.format(wouldDeny.remainingNanos()));
         }
         remainingAfterReserve = tightestRemaining(granted.caps());
-        price = modelPrice;
-        reservedNanos = plan.amountNanos();
-        reserved = true;
-        report(mutated != null ? CallListener.Outcome.CLAMPED : CallListener.Outcome.ALLOWED, plan.amountNanos(),
+        report(clamped ? CallListener.Outcome.CLAMPED : CallListener.Outcome.ALLOWED, plan.amountNanos(),
             granted.caps(), granted.shadowWouldDeny(), null, null);
       } catch (LedgerException e) {
         Optional<Reply> failed = onStoreFailure(e, "reserving");
@@ -291,8 +304,8 @@ final class CallProcessor {
    * that is at least {@code minOutputTokens}, and reserve again. Otherwise (or with {@code deny})
    * the 429 names the largest output limit that would have fit.
    */
-  private ClampResult tryClamp(ReserveOutcome.Denied denied, CostPlan plan, ModelPrice modelPrice,
-      ParsedRequest request, Instant now) throws LedgerException {
+  private ClampResult tryClamp(ReserveOutcome.Denied denied, CostPlan plan, ModelPrice modelPrice, Instant now)
+      throws LedgerException {
     EnforcementConfig enforcement = engine.config().enforcement();
     long affordable;
     try {
@@ -324,12 +337,14 @@ final class CallProcessor {
 
   // ---- response: note the status, meter the body, settle at its end ----
 
-  private Reply onResponseHeaders(HttpHeaders http) {
+  private Reply onResponseHeaders(ProcessingRequest request) {
     if (!reserved) {
       return new Reply(headersContinueResponse(HeaderMutation.getDefaultInstance()), false);
     }
+    HttpHeaders http = request.getResponseHeaders();
     Map<String, String> headers = Headers.firstValues(http.getHeaders());
     upstreamStatus = parseStatus(headers.get(":status"));
+    fromUpstream = cameFromUpstream(headers, request);
     decoder = new ResponseBodyDecoder(headers.get("content-encoding"));
     if (decoder.encoding() == ResponseBodyDecoder.Encoding.UNSUPPORTED) {
       log.warn("[{}] response encoding '{}' cannot be decoded; the call will be charged its full reservation",
@@ -379,6 +394,15 @@ final class CallProcessor {
 
   // ---- terminal paths ----
 
+  /**
+   * The reply that lets the request go to the provider is about to be sent. A stream that ends
+   * before this (Envoy's message timeout fired while LLMCap was still deciding, or the client
+   * left) never reached the provider, so its hold is released rather than charged.
+   */
+  void requestForwarded() {
+    forwarded = true;
+  }
+
   /** The stream ended without a complete response (Envoy cancelled it, timed out, or the client left). */
   void onStreamClosed(String why) {
     settle(why);
@@ -389,8 +413,10 @@ final class CallProcessor {
       return;
     }
     UsageSnapshot observed = usage == null ? UsageSnapshot.NONE : usage.snapshot();
-    long amount = Settlement.amount(callId, upstreamStatus, unmeterable, observed, settlementPrice(observed),
-        reservedNanos);
+    long amount = forwarded
+        ? Settlement.amount(callId, upstreamStatus, fromUpstream, unmeterable, observed, settlementPrice(observed),
+            reservedNanos)
+        : 0;
     try {
       Instant now = engine.clock().instant();
       engine.ledger().settle(callId, amount, now);
@@ -516,12 +542,36 @@ final class CallProcessor {
     return min == Long.MAX_VALUE ? -1 : min;
   }
 
+  /**
+   * Whether the response is the provider's or Envoy's own (a route or idle timeout, an upstream
+   * reset after the request went out). Envoy's router stamps {@code x-envoy-upstream-service-time}
+   * on upstream responses, and {@code response.code_details} says {@code via_upstream} when the
+   * filter asks for that attribute.
+   */
+  private static boolean cameFromUpstream(Map<String, String> headers, ProcessingRequest request) {
+    if (headers.containsKey("x-envoy-upstream-service-time")) {
+      return true;
+    }
+    var attrs = request.getAttributesMap().get(CallerIdentity.ATTRIBUTES_KEY);
+    if (attrs != null) {
+      var details = attrs.getFieldsMap().get("response.code_details");
+      return details != null && "via_upstream".equals(details.getStringValue());
+    }
+    return false;
+  }
+
   private static int parseStatus(String status) {
     try {
       return status == null ? 0 : Integer.parseInt(status.trim());
     } catch (NumberFormatException e) {
       return 0;
     }
+  }
+
+  /** Path forms that servers normalise differently; a fuse must not guess which API they name. */
+  static boolean ambiguous(String path) {
+    return path.indexOf(';') >= 0 || path.indexOf('#') >= 0 || path.contains("//") || path.contains("/./")
+        || path.contains("/../") || path.endsWith("/.") || path.endsWith("/..");
   }
 
   private static String pathWithoutQuery(String path) {

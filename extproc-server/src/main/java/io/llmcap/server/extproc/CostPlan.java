@@ -50,13 +50,15 @@ record CostPlan(long inputTokens, long outputTokens, long amountNanos, boolean m
   }
 
   /**
-   * The most output tokens the call can produce: the request's limit, never above the model's
-   * maximum (a larger request is refused by the provider, for free).
+   * The most output tokens the call can produce: the request's own limit, as it wrote it (over
+   * all the choices it asks for), else the model's maximum output. A request limit above the
+   * model's maximum is not lowered: a catalog that lags a model's real limit must not shrink the
+   * bound, and the provider refuses an impossible limit for free anyway.
    */
   private static long outputLimit(ParsedRequest request, ModelPrice price) throws InvalidRequestException {
     Long requested = request.maxOutputTokens();
     if (requested != null) {
-      return price.maxOutputTokens().isPresent() ? Math.min(requested, price.maxOutputTokens().getAsLong()) : requested;
+      return requested;
     }
     if (price.maxOutputTokens().isPresent()) {
       return price.maxOutputTokens().getAsLong();

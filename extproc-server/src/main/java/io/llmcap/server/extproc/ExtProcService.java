@@ -34,6 +34,7 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
   private final CallListener listener;
   private final String instanceId;
   private final AtomicLong streams = new AtomicLong();
+  private final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
 
   /**
    * @param engine the current decision snapshot (read once per stream)
@@ -42,7 +43,8 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
    */
   public ExtProcService(Supplier<Engine> engine, CallListener listener, String instanceId) {
     this.engine = engine;
-    this.listener = listener;
+    // Isolated even when a single listener is given: a listener must never change a decision.
+    this.listener = CallListeners.of(java.util.List.of(listener));
     this.instanceId = instanceId;
   }
 
@@ -61,33 +63,53 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
     };
   }
 
+  /** Calls whose stream has not ended yet; shutdown waits for them before closing the store. */
+  public int openCalls() {
+    return open.get();
+  }
+
+  /** Waits until every open call has ended and settled, or the timeout passes; true when none is left. */
+  public boolean awaitNoOpenCalls(java.time.Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (open.get() > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    return open.get() == 0;
+  }
+
+  /**
+   * One stream. grpc-java delivers a call's messages and its cancellation in order, never at the
+   * same time; but the call's {@link Context} is cancelled at once, from the transport thread,
+   * when Envoy resets the stream. A reply is sent only while that context is live, so a request
+   * whose stream died while LLMCap was deciding is known never to have reached the provider.
+   */
   @Override
   public StreamObserver<ProcessingRequest> process(StreamObserver<ProcessingResponse> responses) {
     String callId = instanceId + "-" + streams.incrementAndGet();
     CallProcessor processor = new CallProcessor(callId, engine.get(), PROVIDER_HINT.get(), listener);
     ServerCallStreamObserver<ProcessingResponse> out = (ServerCallStreamObserver<ProcessingResponse>) responses;
-    StreamGuard guard = new StreamGuard();
-    out.setOnCancelHandler(() -> {
-      guard.closed = true;
-      processor.onStreamClosed("stream cancelled by Envoy");
-    });
+    Context context = Context.current();
+    Stream stream = new Stream(processor);
+    open.incrementAndGet();
+    out.setOnCancelHandler(() -> stream.end("stream cancelled by Envoy"));
     return new StreamObserver<>() {
       @Override
       public void onNext(ProcessingRequest request) {
-        if (guard.closed) {
+        if (stream.ended) {
           return;
         }
         CallProcessor.Reply reply = processor.handle(request);
-        synchronized (guard) {
-          if (guard.closed) {
-            return;
-          }
-          out.onNext(reply.response());
-          if (reply.finished()) {
-            // LLMCap is done with this call: closing with OK tells Envoy to stop consulting us.
-            guard.closed = true;
-            out.onCompleted();
-          }
+        if (stream.ended || context.isCancelled()) {
+          return; // the cancellation, delivered next, settles the call
+        }
+        if (reply.response().hasRequestBody()) {
+          processor.requestForwarded();
+        }
+        out.onNext(reply.response());
+        if (reply.finished()) {
+          // LLMCap is done with this call: closing with OK tells Envoy to stop consulting us.
+          out.onCompleted();
+          stream.end("finished");
         }
       }
 
@@ -96,23 +118,38 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
         if (Status.fromThrowable(t).getCode() != Status.Code.CANCELLED) {
           log.warn("[{}] ext_proc stream failed: {}", callId, Status.fromThrowable(t));
         }
-        processor.onStreamClosed("stream error");
+        stream.end("stream error");
       }
 
       @Override
       public void onCompleted() {
-        processor.onStreamClosed("stream closed by Envoy");
-        synchronized (guard) {
-          if (!guard.closed) {
-            guard.closed = true;
-            out.onCompleted();
-          }
+        if (!stream.ended) {
+          stream.end("stream closed by Envoy");
+          out.onCompleted();
         }
       }
     };
   }
 
-  private static final class StreamGuard {
-    volatile boolean closed;
+  /** The end of one stream, whichever way it comes, counted once. */
+  private final class Stream {
+    private final CallProcessor processor;
+    volatile boolean ended;
+
+    Stream(CallProcessor processor) {
+      this.processor = processor;
+    }
+
+    void end(String why) {
+      if (ended) {
+        return;
+      }
+      ended = true;
+      try {
+        processor.onStreamClosed(why);
+      } finally {
+        open.decrementAndGet();
+      }
+    }
   }
 }

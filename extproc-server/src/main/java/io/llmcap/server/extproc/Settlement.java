@@ -12,8 +12,11 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>A complete usage report (the provider's bill) is priced exactly, whatever the status.
- *   <li>An upstream error (non-2xx) without usage is free: providers do not bill failed requests
- *       (Gemini documents it; the others treat errors before generation as free in practice).
+ *   <li>A provider's error answer (non-2xx from upstream) without usage is free: providers do not
+ *       bill failed requests (Gemini documents it; the others treat errors before generation as
+ *       free in practice). An error Envoy made itself after the request went out (a route or idle
+ *       timeout, a reset) is not the provider's word, and the provider may be generating: it is
+ *       charged like a cut stream.
  *   <li>Anything else (a stream cut by the client or Envoy, a timeout, a body we could not read,
  *       usage we could not price) is charged the <b>full reservation</b>. Providers keep generating
  *       after a disconnect and may bill output they never report; charging the proven upper bound is
@@ -25,7 +28,7 @@ final class Settlement {
 
   private Settlement() {}
 
-  static long amount(String callId, int upstreamStatus, boolean unmeterable,
+  static long amount(String callId, int upstreamStatus, boolean fromUpstream, boolean unmeterable,
       UsageSnapshot usage, ModelPrice price, long reservedNanos) {
     boolean upstreamError = upstreamStatus != 0 && (upstreamStatus < 200 || upstreamStatus >= 300);
     if (usage.complete() && !unmeterable) {
@@ -36,7 +39,7 @@ final class Settlement {
         return reservedNanos;
       }
     }
-    if (upstreamError) {
+    if (upstreamError && fromUpstream) {
       return 0;
     }
     return reservedNanos;

@@ -162,6 +162,22 @@ public abstract class BaseUsageParser implements UsageParser {
     this.usage = usage;
   }
 
+  /**
+   * Whether a usage report carries every count it must have to be a bill. A report without them
+   * (some OpenAI-compatible servers send {@code "usage": {}}) is not read as zero tokens: the call
+   * then stays incomplete and is settled conservatively.
+   */
+  protected final boolean reportsCounts(JsonNode usage, String... fields) {
+    for (String field : fields) {
+      JsonNode value = usage.get(field);
+      if (value == null || !value.isNumber()) {
+        recordError("usage report without '" + field + "'");
+        return false;
+      }
+    }
+    return true;
+  }
+
   protected final void markComplete() {
     this.complete = true;
   }

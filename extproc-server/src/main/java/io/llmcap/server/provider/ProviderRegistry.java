@@ -272,6 +272,15 @@ public final class ProviderRegistry {
     return Optional.of(new ApiRoute(api, Provider.BEDROCK, model, streaming, false, false, false));
   }
 
+  /**
+   * The provider a request is for, from the route's hint or the host alone, whatever its path:
+   * a known provider with a path that {@link #identify} does not recognise is an API LLMCap cannot
+   * price, and must not pass uncapped.
+   */
+  public Optional<Provider> providerOf(String authority, String providerHint) {
+    return provider(authority, providerHint);
+  }
+
   private Optional<Provider> provider(String authority, String providerHint) {
     if (providerHint != null && !providerHint.isBlank()) {
       return Provider.fromId(providerHint);

@@ -93,6 +93,11 @@ class CapPolicyTest {
     assertEquals(Per.header("x-team"), Per.parse("header:X-Team"));
     assertEquals("header:x-team", Per.parse("header:X-Team").toString());
     assertThrows(IllegalArgumentException.class, () -> Per.parse("header:bad name"));
+    // A subject is stored and exported: a header carrying the provider key can never be one.
+    for (String credential : new String[] {"authorization", "X-Api-Key", "x-goog-api-key", "api-key"}) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Per.parse("header:" + credential));
+      assertTrue(e.getMessage().contains("apiKey"), e.getMessage());
+    }
     assertThrows(IllegalArgumentException.class, () -> Per.parse("team"));
     assertEquals("fp123", Per.API_KEY.subjectOf(call("m", "s", Map.of())));
     assertEquals("openai", Per.PROVIDER.subjectOf(call("m", "s", Map.of())));

@@ -196,11 +196,94 @@ class ExtProcServiceTest {
     try (var call = new ExtProcTestClient(channel, "openai")) {
       call.requestHeaders(OPENAI_CHAT, false);
       call.requestBody(chatBody(""));
-      call.responseHeaders(headers(":status", "500", "content-type", "application/json"), false);
+      call.responseHeaders(headers(":status", "500", "content-type", "application/json",
+          "x-envoy-upstream-service-time", "12"), false);
       call.responseBody("{\"error\":{\"message\":\"boom\",\"type\":\"server_error\"}}", true);
     }
     assertEquals(0, spent(engine, "org"));
     assertEquals(0, reserved(engine));
+  }
+
+  @Test
+  void anErrorEnvoyMadeAfterTheRequestWentOutIsChargedLikeACutStream() throws Exception {
+    // A route timeout: Envoy answers 504 itself while the provider may still be generating.
+    Engine engine = start("caps: [{name: org, limitUsd: 10, window: day}]");
+    long held;
+    try (var call = new ExtProcTestClient(channel, "openai")) {
+      call.requestHeaders(OPENAI_CHAT, false);
+      call.requestBody(chatBody(""));
+      held = reserved(engine);
+      call.responseHeaders(headers(":status", "504", "content-type", "text/plain"), false);
+      call.responseBody("upstream request timeout", true);
+    }
+    assertEquals(held, spent(engine, "org"));
+  }
+
+  @Test
+  void aBodyFollowedByTrailersIsStillDecided() throws Exception {
+    // BUFFERED with HTTP/2 trailers: the one body message has end_of_stream false.
+    Engine engine = start("caps: [{name: tiny, limitUsd: 0.0000001, window: day}]");
+    try (var call = new ExtProcTestClient(channel, "openai")) {
+      call.requestHeaders(OPENAI_CHAT, false);
+      ProcessingResponse b = call.requestBody(chatBody(""), false);
+      assertEquals(429, b.getImmediateResponse().getStatus().getCodeValue());
+    }
+    assertEquals(0, reserved(engine));
+  }
+
+  @Test
+  void anUnsupportedApiOnAKnownProviderHostIsRefusedEvenWithoutTheRouteHint() throws Exception {
+    start("caps: [{name: org, limitUsd: 10, window: day}]");
+    try (var call = new ExtProcTestClient(channel, null)) {
+      ProcessingResponse h = call.requestHeaders(headers(":method", "POST", ":path", "/v1/images/generations",
+          ":authority", "api.openai.com"), false);
+      assertEquals(400, h.getImmediateResponse().getStatus().getCodeValue());
+    }
+    try (var call = new ExtProcTestClient(channel, null)) {
+      ProcessingResponse h = call.requestHeaders(headers(":method", "GET", ":path", "/v1/models",
+          ":authority", "api.openai.com"), true);
+      assertTrue(h.hasRequestHeaders(), "listing models generates nothing and passes");
+    }
+  }
+
+  @Test
+  void anAmbiguousPathIsRefused() throws Exception {
+    start("caps: [{name: org, limitUsd: 10, window: day}]");
+    for (String path : List.of("/gemini/v1beta/models/gemini-2.5-flash:generateContent;/v1beta/models/x:countTokens",
+        "/openai/v1//chat/completions", "/anthropic/v1/messages/count_tokens/../../messages")) {
+      try (var call = new ExtProcTestClient(channel, "gemini")) {
+        ProcessingResponse h = call.requestHeaders(headers(":method", "POST", ":path", path,
+            ":authority", "localhost"), false);
+        assertEquals(400, h.getImmediateResponse().getStatus().getCodeValue(), path);
+      }
+    }
+  }
+
+  @Test
+  void severalChoicesAreBoundedByTheirWholeOutputEvenAboveOneChoicesMaximum() throws Exception {
+    // gpt-4o-mini allows 16,384 output tokens per choice; 8 choices may bill 8 times that.
+    Engine engine = start("caps: [{name: org, limitUsd: 100, window: day}]");
+    try (var call = new ExtProcTestClient(channel, "openai")) {
+      call.requestHeaders(OPENAI_CHAT, false);
+      call.requestBody("{\"model\":\"gpt-4o-mini\",\"n\":8,\"max_completion_tokens\":16384,"
+          + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+      assertTrue(reserved(engine) >= 8L * 16_384 * 600, "reserved " + reserved(engine));
+    }
+  }
+
+  @Test
+  void aUsageReportWithoutItsCountsIsNotABillOfZero() throws Exception {
+    Engine engine = start("caps: [{name: org, limitUsd: 10, window: day}]");
+    long held;
+    try (var call = new ExtProcTestClient(channel, "openai")) {
+      call.requestHeaders(OPENAI_CHAT, false);
+      call.requestBody(chatBody(""));
+      held = reserved(engine);
+      call.responseHeaders(headers(":status", "200", "content-type", "application/json",
+          "x-envoy-upstream-service-time", "5"), false);
+      call.responseBody("{\"id\":\"x\",\"object\":\"chat.completion\",\"choices\":[],\"usage\":{}}", true);
+    }
+    assertEquals(held, spent(engine, "org"));
   }
 
   @Test
@@ -383,6 +466,47 @@ class ExtProcServiceTest {
     }
     // azure/gpt-4o-2024-11-20: $2.75 / $11 per million input / output tokens.
     assertEquals(1000 * 2_750 + 100 * 11_000, spent(engine, "org"));
+  }
+
+  @Test
+  void aStreamCancelledWhileLlmcapIsStillDecidingIsReleasedNotCharged() throws Exception {
+    // Envoy's message timeout fired (or the client left) before LLMCap's reply to the body: the
+    // request never went to the provider, so the hold it had just taken costs nothing.
+    Engine engine = TestEngines.inMemory("caps: [{name: org, limitUsd: 10, window: day}]", clock);
+    var decided = new java.util.concurrent.CountDownLatch(1);
+    var cancelled = new java.util.concurrent.CountDownLatch(1);
+    CallListener slowListener = new CallListener() {
+      @Override
+      public void decided(Decision decision) {
+        decided.countDown();
+        try {
+          cancelled.await(5, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    };
+    String name = InProcessServerBuilder.generateName();
+    server = new LlmcapServer(InProcessServerBuilder.forName(name), engine, Duration.ofSeconds(1), slowListener)
+        .start(null);
+    channel = InProcessChannelBuilder.forName(name).build();
+    var call = new ExtProcTestClient(channel, "openai");
+    call.requestHeaders(OPENAI_CHAT, false);
+    var body = java.util.concurrent.CompletableFuture.runAsync(() -> {
+      try {
+        call.requestBody(chatBody(""));
+      } catch (AssertionError expected) {
+        // the stream is cancelled before any reply
+      }
+    });
+    assertTrue(decided.await(5, java.util.concurrent.TimeUnit.SECONDS));
+    call.closeLikeEnvoy();
+    Thread.sleep(200);
+    cancelled.countDown();
+    body.get(15, java.util.concurrent.TimeUnit.SECONDS);
+
+    awaitSettled(engine);
+    assertEquals(0, spent(engine, "org"), "a request that was never let through costs nothing");
   }
 
   private void awaitSettled(Engine engine) throws Exception {

@@ -82,8 +82,13 @@ public final class ExtProcTestClient implements AutoCloseable {
   }
 
   public ProcessingResponse requestBody(String body) {
+    return requestBody(body, true);
+  }
+
+  /** @param endOfStream false when trailers follow the buffered body */
+  public ProcessingResponse requestBody(String body, boolean endOfStream) {
     return send(ProcessingRequest.newBuilder().setRequestBody(HttpBody.newBuilder()
-        .setBody(ByteString.copyFromUtf8(body)).setEndOfStream(true)).build());
+        .setBody(ByteString.copyFromUtf8(body)).setEndOfStream(endOfStream)).build());
   }
 
   public ProcessingResponse responseHeaders(Map<String, String> headers, boolean endOfStream) {

@@ -175,7 +175,7 @@ public final class MemoryLedgerStore implements LedgerStore {
       charged++;
       chargedNanos = LedgerState.saturatingAdd(chargedNanos, h.amount);
     }
-    st.dropEndedWindows(now);
+    st.dropEndedWindows(now.minus(holdTtl));
     Recovery recovery = new Recovery(records, charged, chargedNanos, torn);
     MemoryLedgerStore ready =
         new MemoryLedgerStore(st, holdTtl, clock, journal, options, recovery);
@@ -374,7 +374,9 @@ public final class MemoryLedgerStore implements LedgerStore {
       log.warn("Reservation held longer than {} expired and was charged in full ({} nano-USD)",
           holdTtl, h.amount);
     }
-    st.dropEndedWindows(now);
+    // A window's counter outlives its end by one hold TTL: a call that read the clock just before
+    // the end may still reserve and settle on it, and must find its spend there, not a fresh zero.
+    st.dropEndedWindows(now.minus(holdTtl));
     return st;
   }
 
@@ -397,7 +399,7 @@ public final class MemoryLedgerStore implements LedgerStore {
 
   private void compactIfLarge(Instant now) throws LedgerException {
     if (journal != null && journal.size() > options.compactAfterBytes()) {
-      state.dropEndedWindows(now);
+      state.dropEndedWindows(now.minus(holdTtl));
       journal.rewrite(compactedRecords());
     }
   }

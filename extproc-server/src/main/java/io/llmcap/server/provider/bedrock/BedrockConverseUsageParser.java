@@ -70,7 +70,7 @@ final class BedrockConverseUsageParser extends BaseUsageParser {
   }
 
   private void onUsage(JsonNode usage) {
-    if (!isSuccess() || usage == null || !usage.isObject()) {
+    if (!isSuccess() || usage == null || !usage.isObject() || !reportsCounts(usage, "inputTokens", "outputTokens")) {
       return;
     }
     TokenCounts counts = new TokenCounts();

@@ -82,6 +82,9 @@ final class CohereChatUsageParser extends BaseUsageParser {
       return;
     }
     JsonNode billed = usage.path("billed_units");
+    if (!reportsCounts(billed, "input_tokens", "output_tokens")) {
+      return;
+    }
     if (positive(billed.get("search_units")) || positive(billed.get("classifications"))) {
       recordError("Cohere billed search units or classifications, which have no catalog price");
       return;

@@ -119,7 +119,7 @@ public final class OpenAiChatApi implements ProviderApi {
 
   @Override
   public UsageParser newUsageParser(ApiRoute route, ParsedRequest request) {
-    return new OpenAiUsageParser(request.stream());
+    return new OpenAiUsageParser(request.stream(), true);
   }
 
   /** True for the instances that ask streams to report usage (all but Mistral). */

@@ -115,7 +115,7 @@ public final class OpenAiCompletionsApi implements ProviderApi {
 
   @Override
   public UsageParser newUsageParser(ApiRoute route, ParsedRequest request) {
-    return new OpenAiUsageParser(request.stream());
+    return new OpenAiUsageParser(request.stream(), true);
   }
 
   @Override

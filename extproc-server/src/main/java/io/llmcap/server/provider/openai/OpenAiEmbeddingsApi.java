@@ -84,7 +84,7 @@ public final class OpenAiEmbeddingsApi implements ProviderApi {
 
   @Override
   public UsageParser newUsageParser(ApiRoute route, ParsedRequest request) {
-    return new OpenAiUsageParser(false);
+    return new OpenAiUsageParser(false, false);
   }
 
   @Override

@@ -70,7 +70,7 @@ final class OpenAiResponsesUsageParser extends BaseUsageParser {
   }
 
   private void onUsage(JsonNode usage, JsonNode output) {
-    if (!isSuccess() || usage == null || !usage.isObject()) {
+    if (!isSuccess() || usage == null || !usage.isObject() || !reportsCounts(usage, "input_tokens", "output_tokens")) {
       return;
     }
     TokenCounts counts = new TokenCounts();

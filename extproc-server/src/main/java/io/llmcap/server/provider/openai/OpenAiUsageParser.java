@@ -25,10 +25,16 @@ final class OpenAiUsageParser extends BaseUsageParser {
   private static final String AUDIO_OUT = "completion_tokens_details.audio_tokens";
 
   private final boolean streamRequested;
+  private final boolean reportsOutput;
 
-  OpenAiUsageParser(boolean streamRequested) {
+  /**
+   * @param reportsOutput false for embeddings, whose usage has no completion tokens; every other
+   *     API must report both sides for its usage to be a bill
+   */
+  OpenAiUsageParser(boolean streamRequested, boolean reportsOutput) {
     super(Set.of("usage", "model"));
     this.streamRequested = streamRequested;
+    this.reportsOutput = reportsOutput;
   }
 
   @Override
@@ -62,6 +68,9 @@ final class OpenAiUsageParser extends BaseUsageParser {
       setResponseModel(model.textValue());
     }
     if (usage == null || !usage.isObject() || !isSuccess()) {
+      return;
+    }
+    if (!(reportsOutput ? reportsCounts(usage, PROMPT, COMPLETION) : reportsCounts(usage, PROMPT))) {
       return;
     }
     setUsage(toUsage(usage));
