@@ -174,7 +174,7 @@ public final class AlertMonitor implements CallListener, AutoCloseable {
     return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
   }
 
-  List<String> thresholdNames() {
+  public List<String> thresholdNames() {
     return java.util.Arrays.stream(thresholds).map(Threshold::name).toList();
   }
 }
