@@ -4,6 +4,7 @@ import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptors;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.llmcap.server.admin.AdminFeatures;
 import io.llmcap.server.admin.AdminHttpServer;
 import io.llmcap.server.authz.AuthzService;
 import io.llmcap.server.extproc.CallListener;
@@ -38,6 +39,7 @@ public final class LlmcapServer implements AutoCloseable {
   private final Duration grace;
   private final ExtProcService extProc;
   private AdminHttpServer admin;
+  private AdminFeatures adminFeatures = AdminFeatures.none();
 
   public LlmcapServer(ServerBuilder<?> builder, Engine engine, Duration grace) {
     this(builder, engine, grace, CallListener.NONE);
@@ -57,13 +59,19 @@ public final class LlmcapServer implements AutoCloseable {
         .build();
   }
 
+  /** What the admin port serves beyond health and caps (metrics, writes, denials); set before {@link #start}. */
+  public LlmcapServer adminFeatures(AdminFeatures features) {
+    this.adminFeatures = features;
+    return this;
+  }
+
   /** Starts gRPC, and the admin port when {@code adminAddress} is not null. */
   public LlmcapServer start(InetSocketAddress adminAddress) throws IOException {
     grpc.start();
     serving.set(true);
     health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
     if (adminAddress != null) {
-      admin = AdminHttpServer.start(adminAddress, engine::get, serving::get);
+      admin = AdminHttpServer.start(adminAddress, engine::get, serving::get, adminFeatures);
     }
     return this;
   }

@@ -47,8 +47,13 @@ public record CapDefinition(
 
   /** The counter this call draws from at {@code now}. */
   public CapInstance instanceFor(CallAttributes call, Instant now) {
+    return instanceFor(call, now, limitNanos);
+  }
+
+  /** The counter this call draws from at {@code now}, under a limit other than the caps file's (an override). */
+  public CapInstance instanceFor(CallAttributes call, Instant now, long effectiveLimitNanos) {
     WindowUnit.WindowBounds bounds = window.boundsAt(now, zone);
     return new CapInstance(
-        name, per.subjectOf(call), window.id(), bounds.start(), bounds.end(), limitNanos, action);
+        name, per.subjectOf(call), window.id(), bounds.start(), bounds.end(), effectiveLimitNanos, action);
   }
 }

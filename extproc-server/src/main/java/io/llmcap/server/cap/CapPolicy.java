@@ -11,6 +11,7 @@ public final class CapPolicy {
   private final List<CapDefinition> caps;
   private final CapDefinition[] all;
   private final CapDefinition[] modelIndependent;
+  private final LimitOverrides overrides = new LimitOverrides();
 
   /** @throws IllegalArgumentException when two caps share a name */
   public CapPolicy(List<CapDefinition> caps) {
@@ -30,6 +31,44 @@ public final class CapPolicy {
     return caps;
   }
 
+  /** The cap of that name in this policy. */
+  public java.util.Optional<CapDefinition> cap(String name) {
+    for (CapDefinition cap : all) {
+      if (cap.name().equals(name)) {
+        return java.util.Optional.of(cap);
+      }
+    }
+    return java.util.Optional.empty();
+  }
+
+  /** The limit a cap has now: a run-time override (see {@link #overrideLimit}) or the caps file's. */
+  public long limitOf(CapDefinition cap) {
+    return overrides.limitOf(cap);
+  }
+
+  /** @return the run-time override of the cap's limit, or null when it has the caps file's limit */
+  public Long limitOverride(String capName) {
+    return overrides.overrideOf(capName);
+  }
+
+  /**
+   * Gives a cap another limit until this policy is replaced (the next config change). Calls
+   * already holding a reservation keep it; new calls see the new limit at once.
+   *
+   * @throws IllegalArgumentException when no cap has that name or the limit is not positive
+   */
+  public void overrideLimit(String capName, long limitNanos) {
+    if (cap(capName).isEmpty()) {
+      throw new IllegalArgumentException("no cap is named " + capName);
+    }
+    overrides.set(capName, limitNanos);
+  }
+
+  /** Returns a cap to its caps-file limit; false when it had no override. */
+  public boolean clearLimitOverride(String capName) {
+    return overrides.clear(capName);
+  }
+
   /**
    * The counters a call draws from, in caps-file order, once the model is known. With a null
    * model, caps matching on a model pattern do not apply and {@code per: model} counts under
@@ -47,11 +86,11 @@ public final class CapPolicy {
     return select(modelIndependent, call, now);
   }
 
-  private static List<CapInstance> select(CapDefinition[] from, CallAttributes call, Instant now) {
+  private List<CapInstance> select(CapDefinition[] from, CallAttributes call, Instant now) {
     List<CapInstance> out = new ArrayList<>(from.length);
     for (CapDefinition cap : from) {
       if (cap.match().matches(call)) {
-        out.add(cap.instanceFor(call, now));
+        out.add(cap.instanceFor(call, now, overrides.limitOf(cap)));
       }
     }
     return out;

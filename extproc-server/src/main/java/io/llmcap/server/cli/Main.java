@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = "A budget fuse for LLM APIs: an Envoy ext_proc server that prices every call and denies at a hard cap.",
-    subcommands = {ServeCommand.class, CheckCommand.class, PriceCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {ServeCommand.class, CheckCommand.class, PriceCommand.class, StatusCommand.class,
+        ResetCommand.class, AuditCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -24,6 +25,6 @@ public final class Main implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "name a command: serve, check or price (see --help)");
+    throw new CommandLine.ParameterException(spec.commandLine(), "name a command: serve, check, price, status, reset or audit (see --help)");
   }
 }

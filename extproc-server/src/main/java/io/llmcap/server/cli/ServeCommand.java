@@ -44,6 +44,9 @@ final class ServeCommand implements Callable<Integer> {
       description = "How long SIGTERM waits for in-flight calls to finish and settle (default: 30s).")
   Duration grace;
 
+  @picocli.CommandLine.Mixin
+  OperationsOptions operations;
+
   @Override
   public Integer call() throws Exception {
     SLF4JBridgeHandler.removeHandlersForRootLogger();
@@ -65,11 +68,23 @@ final class ServeCommand implements Callable<Integer> {
       System.err.println("llmcap: cannot start: " + e.getMessage());
       return 2;
     }
-    LlmcapServer server = new LlmcapServer(NettyServerBuilder.forPort(grpcPort), engine, grace);
+    java.util.concurrent.atomic.AtomicReference<LlmcapServer> running = new java.util.concurrent.atomic.AtomicReference<>();
+    OperationsOptions.Operations ops;
+    try {
+      ops = operations.open(engine, () -> running.get() == null ? null : running.get().engine());
+    } catch (IllegalArgumentException | java.io.IOException e) {
+      System.err.println("llmcap: cannot start: " + e.getMessage());
+      engine.ledger().close();
+      return 2;
+    }
+    LlmcapServer server = new LlmcapServer(NettyServerBuilder.forPort(grpcPort), ops.engine(), grace, ops.listener())
+        .adminFeatures(ops.adminFeatures());
+    running.set(server);
     server.start(adminPort < 0 ? null : new InetSocketAddress(adminAddress, adminPort));
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       log.info("shutting down: draining in-flight calls (grace {}s)", grace.toSeconds());
       server.close();
+      ops.close();
     }, "llmcap-shutdown"));
     log.info("LLMCap serving ext_proc, ext_authz and health on gRPC port {}{}", server.grpcPort(),
         server.adminPort() < 0 ? "" : "; admin HTTP on port " + server.adminPort());

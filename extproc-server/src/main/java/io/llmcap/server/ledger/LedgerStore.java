@@ -33,6 +33,27 @@ public interface LedgerStore extends AutoCloseable {
   /** Every cap instance touched in its current window (for {@code /v1/caps}). */
   List<CapStatus> snapshot(Instant now) throws LedgerException;
 
+  /**
+   * Sets {@code spent} to zero on the instances of cap {@code capName} whose window contains
+   * {@code now}: every subject, or only {@code subject} when it is not null. Open reservations are
+   * kept (their calls are still running and settle normally afterwards), and the alert claims of
+   * the reset instances are released so their thresholds can fire again in the same window.
+   * Instances of ended windows are never touched.
+   *
+   * @return how many instances were reset (0 when none of the cap was touched in its current window)
+   */
+  int reset(String capName, String subject, Instant now) throws LedgerException;
+
+  /**
+   * Claims the alert for {@code threshold} of {@code cap}'s instance (its {@link
+   * CapInstance#key()}): true for exactly one caller per instance and threshold across every
+   * replica sharing the store, false for everyone after. The claim lasts until the instance's
+   * window ends, or until {@link #reset} resets the instance.
+   *
+   * @param threshold an opaque, stable name of the threshold (e.g. {@code "0.8"})
+   */
+  boolean claimAlert(CapInstance cap, String threshold, Instant now) throws LedgerException;
+
   @Override
   void close();
 }

@@ -119,4 +119,32 @@ class CapPolicyTest {
   private static List<String> names(List<CapInstance> instances) {
     return instances.stream().map(CapInstance::capName).toList();
   }
+
+  @Test
+  void aLimitOverrideAppliesToNewInstancesUntilCleared() {
+    CallAttributes c = call("gpt-4o", "checkout", Map.of());
+    policy.overrideLimit("per-service", 5_000);
+
+    CapInstance overridden = policy.matching(c, NOW).get(1);
+    assertEquals(5_000, overridden.limitNanos());
+    assertEquals(1_000, policy.matching(c, NOW).get(0).limitNanos(), "other caps keep their limit");
+    assertEquals(5_000L, policy.limitOverride("per-service"));
+
+    assertTrue(policy.clearLimitOverride("per-service"));
+    assertEquals(1_000, policy.matching(c, NOW).get(1).limitNanos());
+    assertFalse(policy.clearLimitOverride("per-service"));
+  }
+
+  @Test
+  void aLimitOverrideNeedsAKnownCapAndAPositiveLimit() {
+    assertThrows(IllegalArgumentException.class, () -> policy.overrideLimit("nope", 5));
+    assertThrows(IllegalArgumentException.class, () -> policy.overrideLimit("org", 0));
+  }
+
+  @Test
+  void aNewPolicyStartsWithoutTheOverridesOfTheOld() {
+    policy.overrideLimit("org", 7);
+    CapPolicy reloaded = new CapPolicy(policy.caps());
+    assertEquals(1_000, reloaded.matching(call("m", "s", Map.of()), NOW).get(0).limitNanos());
+  }
 }

@@ -305,4 +305,124 @@ public abstract class LedgerStoreContract {
     assertTrue(s.spentNanos() <= 50_000, "spent " + s.spentNanos() + " past the limit");
     assertTrue(s.spentNanos() > 50_000 - 40, "denied while room was left: " + s.spentNanos());
   }
+
+  // ---- reset and alert claims (admin writes and alerts) ----
+
+  @Test
+  void resetZeroesSpentOfEverySubjectButKeepsOpenReservations() throws Exception {
+    CapInstance alice = capAt("per", "alice", 1_000, CapAction.ENFORCE, now());
+    CapInstance bob = capAt("per", "bob", 1_000, CapAction.ENFORCE, now());
+    CapInstance other = cap("other", 1_000, CapAction.ENFORCE);
+    store.reserve(call("1"), List.of(alice, other), 300, now());
+    store.settle(call("1"), 300, now());
+    store.reserve(call("2"), List.of(bob), 200, now());
+    store.settle(call("2"), 200, now());
+    store.reserve(call("3"), List.of(bob), 50, now());
+
+    assertEquals(2, store.reset(alice.capName(), null, now()));
+
+    assertEquals(new CapStatus(alice, 0, 0), status(alice));
+    assertEquals(new CapStatus(bob, 0, 50), status(bob), "the open hold stays reserved");
+    assertEquals(new CapStatus(other, 300, 0), status(other), "other caps are untouched");
+    store.settle(call("3"), 40, now());
+    assertEquals(new CapStatus(bob, 40, 0), status(bob), "a hold from before the reset still settles");
+  }
+
+  @Test
+  void resetOfOneSubjectLeavesTheOthers() throws Exception {
+    CapInstance alice = capAt("per", "alice", 1_000, CapAction.ENFORCE, now());
+    CapInstance bob = capAt("per", "bob", 1_000, CapAction.ENFORCE, now());
+    store.reserve(call("1"), List.of(alice), 300, now());
+    store.settle(call("1"), 300, now());
+    store.reserve(call("2"), List.of(bob), 200, now());
+    store.settle(call("2"), 200, now());
+
+    assertEquals(1, store.reset(alice.capName(), "bob", now()));
+
+    assertEquals(300, status(alice).spentNanos());
+    assertEquals(0, status(bob).spentNanos());
+    assertEquals(0, store.reset(alice.capName(), "carol", now()), "an untouched subject resets nothing");
+    assertEquals(0, store.reset("no-such-cap-" + call("x"), null, now()));
+  }
+
+  @Test
+  void aResetCapHasRoomAgainAtOnce() throws Exception {
+    CapInstance c = cap("full", 1_000, CapAction.ENFORCE);
+    store.reserve(call("1"), List.of(c), 1_000, now());
+    store.settle(call("1"), 1_000, now());
+    assertInstanceOf(ReserveOutcome.Denied.class, store.reserve(call("2"), List.of(c), 1, now()));
+
+    store.reset(c.capName(), null, now());
+
+    assertInstanceOf(ReserveOutcome.Granted.class, store.reserve(call("3"), List.of(c), 1_000, now()));
+  }
+
+  @Test
+  void resetNeverTouchesAnEndedWindow() throws Exception {
+    CapInstance yesterday = cap("daily", 1_000, CapAction.ENFORCE);
+    store.reserve(call("1"), List.of(yesterday), 400, now());
+    store.settle(call("1"), 400, now());
+    clock.advance(Duration.ofDays(1));
+    CapInstance today = cap("daily", 1_000, CapAction.ENFORCE);
+    store.reserve(call("2"), List.of(today), 100, now());
+    store.settle(call("2"), 100, now());
+
+    assertEquals(1, store.reset(today.capName(), null, now()));
+    assertEquals(0, status(today).spentNanos());
+  }
+
+  @Test
+  void anAlertIsClaimedOncePerInstanceAndThreshold() throws Exception {
+    CapInstance alice = capAt("alerting", "alice", 1_000, CapAction.ENFORCE, now());
+    CapInstance bob = capAt("alerting", "bob", 1_000, CapAction.ENFORCE, now());
+
+    assertTrue(store.claimAlert(alice, "0.5", now()));
+    assertFalse(store.claimAlert(alice, "0.5", now()));
+    assertTrue(store.claimAlert(alice, "0.8", now()), "another threshold is another claim");
+    assertTrue(store.claimAlert(bob, "0.5", now()), "another subject is another instance");
+  }
+
+  @Test
+  void concurrentAlertClaimsHaveExactlyOneWinner() throws Exception {
+    CapInstance c = cap("race", 1_000, CapAction.ENFORCE);
+    AtomicInteger winners = new AtomicInteger();
+    CountDownLatch start = new CountDownLatch(1);
+    List<Thread> threads = new ArrayList<>();
+    ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
+    for (int i = 0; i < 16; i++) {
+      Thread t = new Thread(() -> {
+        try {
+          start.await();
+          if (store.claimAlert(c, "1.0", now())) {
+            winners.incrementAndGet();
+          }
+        } catch (Throwable e) {
+          errors.add(e);
+        }
+      });
+      t.start();
+      threads.add(t);
+    }
+    start.countDown();
+    for (Thread t : threads) {
+      t.join();
+    }
+    assertEquals(List.of(), List.copyOf(errors));
+    assertEquals(1, winners.get());
+  }
+
+  @Test
+  void aNewWindowAndAResetReleaseAlertClaims() throws Exception {
+    CapInstance today = cap("windowed", 1_000, CapAction.ENFORCE);
+    store.reserve(call("1"), List.of(today), 10, now());
+    assertTrue(store.claimAlert(today, "0.5", now()));
+
+    store.reset(today.capName(), null, now());
+    assertTrue(store.claimAlert(today, "0.5", now()), "a reset instance can alert again");
+
+    clock.advance(Duration.ofDays(1));
+    CapInstance tomorrow = cap("windowed", 1_000, CapAction.ENFORCE);
+    assertTrue(store.claimAlert(tomorrow, "0.5", now()));
+    assertFalse(store.claimAlert(today, "0.8", now()), "an ended window cannot be claimed");
+  }
 }

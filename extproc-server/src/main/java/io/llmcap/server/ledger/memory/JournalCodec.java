@@ -24,6 +24,8 @@ import java.util.List;
  * {"op":"settle","id":"c1","nanos":420,"at":"..."}
  * {"op":"expire","id":"c1","at":"..."}          hold charged in full after its TTL
  * {"op":"counter","cap":{...},"spent":..}       a compacted counter
+ * {"op":"reset","name":"..","subject":".."|null,"at":"..."}   spent of a cap's current instances zeroed
+ * {"op":"alert","cap":{...},"threshold":"0.8"}  an alert claimed for an instance
  * </pre>
  */
 final class JournalCodec {
@@ -31,14 +33,49 @@ final class JournalCodec {
   static final String SETTLE = "settle";
   static final String EXPIRE = "expire";
   static final String COUNTER = "counter";
+  static final String RESET = "reset";
+  static final String ALERT = "alert";
 
   private static final JsonFactory JSON = new JsonFactory();
   private static final ObjectMapper MAPPER = new ObjectMapper(JSON);
 
   private JournalCodec() {}
 
-  /** A decoded record; fields that a kind does not use are null or zero. */
-  record Decoded(String op, String callId, long nanos, List<CapInstance> caps) {}
+  /**
+   * A decoded record; fields that a kind does not use are null or zero.
+   *
+   * @param name the cap name of a reset
+   * @param subject the subject of a reset (null: every subject), or the threshold of an alert
+   * @param at when a reset happened
+   */
+  record Decoded(String op, String callId, long nanos, List<CapInstance> caps, String name, String subject,
+      Instant at) {
+    Decoded(String op, String callId, long nanos, List<CapInstance> caps) {
+      this(op, callId, nanos, caps, null, null, null);
+    }
+  }
+
+  static byte[] reset(String capName, String subject, Instant at) {
+    return write(g -> {
+      g.writeStringField("op", RESET);
+      g.writeStringField("name", capName);
+      if (subject == null) {
+        g.writeNullField("subject");
+      } else {
+        g.writeStringField("subject", subject);
+      }
+      g.writeStringField("at", at.toString());
+    });
+  }
+
+  static byte[] alert(CapInstance cap, String threshold) {
+    return write(g -> {
+      g.writeStringField("op", ALERT);
+      g.writeFieldName("cap");
+      writeCap(g, cap);
+      g.writeStringField("threshold", threshold);
+    });
+  }
 
   static byte[] reserve(String callId, List<CapInstance> caps, long amount, Instant at) {
     return write(g -> {
@@ -107,6 +144,19 @@ final class JournalCodec {
       case SETTLE -> new Decoded(op, text(n, "id"), number(n, "nanos"), List.of());
       case EXPIRE -> new Decoded(op, text(n, "id"), 0, List.of());
       case COUNTER -> new Decoded(op, null, number(n, "spent"), List.of(readCap(n.get("cap"))));
+      case RESET -> {
+        JsonNode subject = n.get("subject");
+        if (subject == null || !(subject.isNull() || subject.isTextual())) {
+          throw new IllegalArgumentException("reset without a subject (text or null)");
+        }
+        try {
+          yield new Decoded(op, null, 0, List.of(), text(n, "name"), subject.isNull() ? null : subject.textValue(),
+              Instant.parse(text(n, "at")));
+        } catch (java.time.format.DateTimeParseException e) {
+          throw new IllegalArgumentException("bad reset time (" + e.getMessage() + ")", e);
+        }
+      }
+      case ALERT -> new Decoded(op, null, 0, List.of(readCap(n.get("cap"))), null, text(n, "threshold"), null);
       default -> throw new IllegalArgumentException("unknown op \"" + op + "\"");
     };
   }

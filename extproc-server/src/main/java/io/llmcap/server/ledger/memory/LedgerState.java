@@ -40,6 +40,12 @@ final class LedgerState {
     }
   }
 
+  record AlertClaim(CapInstance cap, String threshold) {
+    static String key(CapInstance cap, String threshold) {
+      return cap.key() + "#" + threshold;
+    }
+  }
+
   static final class Hold {
     final String callId;
     final List<CapInstance> caps;
@@ -61,6 +67,8 @@ final class LedgerState {
   private final PriorityQueue<Hold> byExpiry =
       new PriorityQueue<>(Comparator.comparing((Hold h) -> h.expiresAt));
   private final LinkedHashMap<String, Instant> endedCalls = new LinkedHashMap<>();
+  /** Alert claims by instance key and threshold; dropped with their instance's window. */
+  private final Map<String, AlertClaim> alertClaims = new HashMap<>();
   private Instant earliestWindowEnd = Instant.MAX;
 
   Counter counter(String key) {
@@ -137,7 +145,47 @@ final class LedgerState {
     return new ArrayList<>(holds.values());
   }
 
-  /** Drops counters whose window has ended; cheap when none has. */
+  /**
+   * Zeroes {@code spent} of the cap's instances whose window contains {@code at} (one subject, or
+   * all when {@code subject} is null) and releases their alert claims.
+   *
+   * @return the instances reset
+   */
+  int reset(String capName, String subject, Instant at) {
+    int reset = 0;
+    for (Counter c : counters.values()) {
+      CapInstance cap = c.cap;
+      if (cap.capName().equals(capName) && (subject == null || cap.subject().equals(subject))
+          && !cap.windowStart().isAfter(at) && cap.windowEnd().isAfter(at)) {
+        c.spent = 0;
+        reset++;
+        String prefix = cap.key() + "#";
+        alertClaims.keySet().removeIf(k -> k.startsWith(prefix));
+      }
+    }
+    return reset;
+  }
+
+  /** True the first time a threshold of an instance is claimed in its window. */
+  boolean claimAlert(CapInstance cap, String threshold) {
+    if (alertClaims.putIfAbsent(AlertClaim.key(cap, threshold), new AlertClaim(cap, threshold)) != null) {
+      return false;
+    }
+    if (cap.windowEnd().isBefore(earliestWindowEnd)) {
+      earliestWindowEnd = cap.windowEnd();
+    }
+    return true;
+  }
+
+  boolean hasAlertClaim(CapInstance cap, String threshold) {
+    return alertClaims.containsKey(AlertClaim.key(cap, threshold));
+  }
+
+  List<AlertClaim> alertClaims() {
+    return new ArrayList<>(alertClaims.values());
+  }
+
+  /** Drops counters and alert claims whose window has ended; cheap when none has. */
   void dropEndedWindows(Instant now) {
     if (now.isBefore(earliestWindowEnd)) {
       return;
@@ -149,6 +197,14 @@ final class LedgerState {
         it.remove();
       } else if (c.cap.windowEnd().isBefore(earliest)) {
         earliest = c.cap.windowEnd();
+      }
+    }
+    for (Iterator<AlertClaim> it = alertClaims.values().iterator(); it.hasNext(); ) {
+      AlertClaim claim = it.next();
+      if (!claim.cap().windowEnd().isAfter(now)) {
+        it.remove();
+      } else if (claim.cap().windowEnd().isBefore(earliest)) {
+        earliest = claim.cap().windowEnd();
       }
     }
     earliestWindowEnd = earliest;

@@ -202,6 +202,8 @@ public final class MemoryLedgerStore implements LedgerStore {
         st.end(h, r.op().equals(JournalCodec.SETTLE) ? r.nanos() : h.amount, now.plus(ttl));
       }
       case JournalCodec.COUNTER -> st.restoreCounter(r.caps().get(0), r.nanos());
+      case JournalCodec.RESET -> st.reset(r.name(), r.subject(), r.at());
+      case JournalCodec.ALERT -> st.claimAlert(r.caps().get(0), r.subject());
       default -> throw new IllegalArgumentException("unknown op " + r.op());
     }
   }
@@ -327,6 +329,42 @@ public final class MemoryLedgerStore implements LedgerStore {
     return out;
   }
 
+  @Override
+  public int reset(String capName, String subject, Instant now) throws LedgerException {
+    Objects.requireNonNull(capName, "capName");
+    Objects.requireNonNull(now, "now");
+    byte[] record = journal == null ? null : JournalCodec.reset(capName, subject, now);
+    int reset;
+    synchronized (lock) {
+      LedgerState st = prepare(now);
+      append(record);
+      reset = st.reset(capName, subject, now);
+    }
+    flush();
+    return reset;
+  }
+
+  @Override
+  public boolean claimAlert(CapInstance cap, String threshold, Instant now) throws LedgerException {
+    Objects.requireNonNull(cap, "cap");
+    Objects.requireNonNull(threshold, "threshold");
+    if (!cap.windowEnd().isAfter(now)) {
+      // An ended window's claims are already forgotten; claiming one would fire stale alerts.
+      return false;
+    }
+    byte[] record = journal == null ? null : JournalCodec.alert(cap, threshold);
+    synchronized (lock) {
+      LedgerState st = prepare(now);
+      if (st.hasAlertClaim(cap, threshold)) {
+        return false;
+      }
+      append(record);
+      st.claimAlert(cap, threshold);
+    }
+    flush();
+    return true;
+  }
+
   /**
    * Charges and releases every hold older than {@code holdTtl} at the store's clock. Every
    * operation already does this for its own {@code now}; call it on a timer to release capacity
@@ -413,6 +451,9 @@ public final class MemoryLedgerStore implements LedgerStore {
     }
     for (Hold h : st.openHolds()) {
       out.add(JournalCodec.reserve(h.callId, h.caps, h.amount, h.expiresAt.minus(holdTtl)));
+    }
+    for (LedgerState.AlertClaim claim : st.alertClaims()) {
+      out.add(JournalCodec.alert(claim.cap(), claim.threshold()));
     }
     return out;
   }

@@ -26,6 +26,11 @@ final class ExhaustedCapsView {
     this.byCapList = Caffeine.newBuilder().expireAfterWrite(ttl).maximumSize(10_000).build();
   }
 
+  /** Forgets every remembered answer (after a reset, no remembered exhaustion is true any more). */
+  void clear() {
+    byCapList.invalidateAll();
+  }
+
   /** Keeps a fresh status answer if it shows an exhausted enforcing cap. */
   void remember(List<CapInstance> caps, List<CapStatus> answer) {
     for (CapStatus s : answer) {

@@ -64,6 +64,8 @@ public final class RedisLedgerStore implements LedgerStore {
   private static final LuaScript STATUS = LuaScript.load("status.lua");
   private static final LuaScript SNAPSHOT = LuaScript.load("snapshot.lua");
   private static final LuaScript SWEEP = LuaScript.load("sweep.lua");
+  private static final LuaScript RESET = LuaScript.load("reset.lua");
+  private static final LuaScript CLAIM_ALERT = LuaScript.load("claim-alert.lua");
   private static final List<LuaScript> SCRIPTS = List.of(RESERVE, SETTLE, STATUS, SNAPSHOT, SWEEP);
 
   /**
@@ -227,7 +229,7 @@ public final class RedisLedgerStore implements LedgerStore {
     k[1] = keys.capIndex();
     k[2] = keys.hold(callId);
     k[3] = keys.ended(callId);
-    List<String> args = new ArrayList<>(6 + 9 * distinct.size());
+    List<String> args = new ArrayList<>(6 + 10 * distinct.size());
     args.addAll(commonArgs(now));
     args.add(Long.toString(amountNanos));
     args.add(Long.toString(now.toEpochMilli() + holdTtl.toMillis()));
@@ -244,6 +246,7 @@ public final class RedisLedgerStore implements LedgerStore {
       args.add(cap.windowEnd().toString());
       args.add(isTotal(cap) ? "+inf" : Long.toString(cap.windowEnd().toEpochMilli()));
       args.add(Long.toString(keyTtlMillis(cap, now)));
+      args.add(Long.toString(cap.windowStart().toEpochMilli()));
     }
     List<Object> reply = run(RESERVE, "reserve", k, args);
     String code = (String) reply.get(0);
@@ -342,6 +345,27 @@ public final class RedisLedgerStore implements LedgerStore {
     out.sort(Comparator.comparing((CapStatus s) -> s.cap().capName())
         .thenComparing(s -> s.cap().subject()));
     return out;
+  }
+
+  @Override
+  public int reset(String capName, String subject, Instant now) throws LedgerException {
+    Objects.requireNonNull(now, "now");
+    List<String> args = List.of(Long.toString(now.toEpochMilli()), capName, subject == null ? "0" : "1",
+        subject == null ? "" : subject);
+    int reset = (int) asLong(runValue(RESET, "reset", new String[] {keys.capIndex()}, args));
+    if (exhausted != null) {
+      exhausted.clear();
+    }
+    return reset;
+  }
+
+  @Override
+  public boolean claimAlert(CapInstance cap, String threshold, Instant now) throws LedgerException {
+    if (!cap.windowEnd().isAfter(now)) {
+      return false;
+    }
+    List<String> args = List.of(threshold, Long.toString(keyTtlMillis(cap, now)));
+    return asLong(runValue(CLAIM_ALERT, "alert claim", new String[] {keys.cap(cap)}, args)) == 1;
   }
 
   /**

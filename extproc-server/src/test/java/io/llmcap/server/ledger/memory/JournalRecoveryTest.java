@@ -179,4 +179,27 @@ class JournalRecoveryTest {
           store.status(List.of(a), clock.instant()).get(0));
     }
   }
+
+  @Test
+  void resetsAndAlertClaimsSurviveARestartAndCompaction() throws Exception {
+    CapInstance alice = daily("per", "alice", 1_000);
+    CapInstance bob = daily("per", "bob", 1_000);
+    try (MemoryLedgerStore store = open()) {
+      store.reserve("c1", List.of(alice), 300, clock.instant());
+      store.settle("c1", 300, clock.instant());
+      store.reserve("c2", List.of(bob), 200, clock.instant());
+      store.settle("c2", 200, clock.instant());
+      store.reset("per", "alice", clock.instant());
+      store.reserve("c3", List.of(alice), 70, clock.instant());
+      store.settle("c3", 70, clock.instant());
+      assertTrue(store.claimAlert(bob, "0.8", clock.instant()));
+    }
+    for (int restart = 0; restart < 2; restart++) {
+      try (MemoryLedgerStore store = open()) {
+        assertEquals(List.of(new CapStatus(alice, 70, 0), new CapStatus(bob, 200, 0)),
+            store.status(List.of(alice, bob), clock.instant()), "restart " + restart);
+        assertFalse(store.claimAlert(bob, "0.8", clock.instant()), "restart " + restart);
+      }
+    }
+  }
 }
