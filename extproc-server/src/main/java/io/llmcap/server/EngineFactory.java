@@ -34,6 +34,35 @@ public final class EngineFactory {
   }
 
   public static Engine create(CapsConfig config, Clock clock) throws ConfigException, LedgerException {
+    Engine priced = priced(config, null, clock, "caps file");
+    LedgerStore ledger = openStore(config.store(), clock);
+    return new Engine(config, priced.catalog(), priced.policy(), priced.providers(), priced.unknownModelPrice(),
+        ledger, clock);
+  }
+
+  /**
+   * The engine for a reloaded caps file: new prices and caps over the ledger {@code running} already has open, so
+   * spend and in-flight reservations carry over untouched. The store itself cannot change under running calls.
+   *
+   * @param source the caps file's name, for error messages
+   * @throws ConfigException when the file's {@code store} section differs from the running one in anything but
+   *     {@code onFailure} (which each call reads afresh), or its prices cannot be loaded
+   */
+  public static Engine reload(CapsConfig config, String source, Engine running) throws ConfigException {
+    StoreConfig was = running.config().store();
+    StoreConfig now = config.store();
+    if (was.type() != now.type() || !java.util.Objects.equals(was.path(), now.path())
+        || !java.util.Objects.equals(was.uri(), now.uri()) || !was.nodes().equals(now.nodes())
+        || !was.holdTtl().equals(now.holdTtl())) {
+      throw new ConfigException(source, 0, 0, "store",
+          "the store section changed (type/path/uri/nodes/holdTtl); the open spend store cannot be swapped under "
+              + "running calls: restart to change the store. Until then the previous caps stay in force.");
+    }
+    return priced(config, running.ledger(), running.clock(), source);
+  }
+
+  private static Engine priced(CapsConfig config, LedgerStore ledger, Clock clock, String source)
+      throws ConfigException {
     PriceCatalog catalog;
     ModelPrice unknownModelPrice = null;
     try {
@@ -43,9 +72,8 @@ public final class EngineFactory {
         unknownModelPrice = catalog.withOverrides(List.of(unknown)).entry(UNKNOWN_MODEL_KEY).orElseThrow();
       }
     } catch (PricingException e) {
-      throw new ConfigException(null, 0, 0, "pricing", e.getMessage());
+      throw new ConfigException(source, 0, 0, "pricing", e.getMessage());
     }
-    LedgerStore ledger = openStore(config.store(), clock);
     return new Engine(config, catalog, new CapPolicy(config.caps()), ProviderRegistry.standard(), unknownModelPrice,
         ledger, clock);
   }

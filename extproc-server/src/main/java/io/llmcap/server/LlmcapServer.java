@@ -15,6 +15,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,6 +37,7 @@ public final class LlmcapServer implements AutoCloseable {
   private final HealthStatusManager health = new HealthStatusManager();
   private final AtomicBoolean serving = new AtomicBoolean();
   private final Duration grace;
+  private volatile Supplier<String> readinessDetail = () -> "";
   private AdminHttpServer admin;
 
   public LlmcapServer(ServerBuilder<?> builder, Engine engine, Duration grace) {
@@ -62,7 +64,7 @@ public final class LlmcapServer implements AutoCloseable {
     serving.set(true);
     health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
     if (adminAddress != null) {
-      admin = AdminHttpServer.start(adminAddress, engine::get, serving::get);
+      admin = AdminHttpServer.start(adminAddress, engine::get, serving::get, () -> readinessDetail.get());
     }
     return this;
   }
@@ -77,6 +79,31 @@ public final class LlmcapServer implements AutoCloseable {
 
   public Engine engine() {
     return engine.get();
+  }
+
+  /**
+   * Puts a reloaded engine in force for calls that start from now on. Calls already in flight keep the engine
+   * they started with and settle against the reservation they made, in the same ledger, so a swap neither drops
+   * nor double-charges them.
+   *
+   * @param next an engine sharing this server's open ledger (see {@link EngineFactory#reload})
+   * @return the engine it replaced
+   * @throws IllegalArgumentException if {@code next} carries another ledger: the store cannot change live
+   */
+  public Engine apply(Engine next) {
+    Engine current = engine.get();
+    if (next.ledger() != current.ledger()) {
+      throw new IllegalArgumentException("a reloaded engine must share the open ledger; restart to change the store");
+    }
+    if (!engine.compareAndSet(current, next)) {
+      throw new IllegalStateException("another reload was applied concurrently; reloads must be serialised");
+    }
+    return current;
+  }
+
+  /** A line added to {@code /readyz} while ready, e.g. the last refused reload. Empty for none. */
+  public void readinessDetail(Supplier<String> detail) {
+    this.readinessDetail = detail;
   }
 
   public void awaitTermination() throws InterruptedException {

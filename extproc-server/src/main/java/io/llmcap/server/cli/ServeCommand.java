@@ -1,6 +1,5 @@
 package io.llmcap.server.cli;
 
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.llmcap.pricing.NanoUsd;
 import io.llmcap.server.Engine;
 import io.llmcap.server.EngineFactory;
@@ -10,6 +9,7 @@ import io.llmcap.server.config.CapsConfig;
 import io.llmcap.server.config.CapsFileParser;
 import io.llmcap.server.config.ConfigException;
 import io.llmcap.server.ledger.LedgerException;
+import io.llmcap.server.reload.ReloadListener;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -19,6 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
@@ -44,6 +45,9 @@ final class ServeCommand implements Callable<Integer> {
       description = "How long SIGTERM waits for in-flight calls to finish and settle (default: 30s).")
   Duration grace;
 
+  @Mixin
+  DeploymentOptions deployment = new DeploymentOptions();
+
   @Override
   public Integer call() throws Exception {
     SLF4JBridgeHandler.removeHandlersForRootLogger();
@@ -58,6 +62,13 @@ final class ServeCommand implements Callable<Integer> {
     describe(caps);
     // Load the tokenizer tables now rather than on the first OpenAI call (about half a second).
     io.llmcap.pricing.TokenCounters.warmUp();
+    io.grpc.ServerBuilder<?> grpcBuilder;
+    try {
+      grpcBuilder = deployment.grpcServerBuilder(grpcPort);
+    } catch (java.io.IOException | java.security.GeneralSecurityException | IllegalArgumentException e) {
+      System.err.println("llmcap: cannot set up TLS on the gRPC port: " + e.getMessage());
+      return 2;
+    }
     Engine engine;
     try {
       engine = EngineFactory.create(caps, Clock.systemUTC());
@@ -65,13 +76,16 @@ final class ServeCommand implements Callable<Integer> {
       System.err.println("llmcap: cannot start: " + e.getMessage());
       return 2;
     }
-    LlmcapServer server = new LlmcapServer(NettyServerBuilder.forPort(grpcPort), engine, grace);
+    LlmcapServer server = new LlmcapServer(grpcBuilder, engine, grace);
     server.start(adminPort < 0 ? null : new InetSocketAddress(adminAddress, adminPort));
+    deployment.watchCaps(config, server, ReloadListener.NONE);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       log.info("shutting down: draining in-flight calls (grace {}s)", grace.toSeconds());
+      deployment.close();
       server.close();
     }, "llmcap-shutdown"));
-    log.info("LLMCap serving ext_proc, ext_authz and health on gRPC port {}{}", server.grpcPort(),
+    log.info("LLMCap serving ext_proc, ext_authz and health on gRPC port {} ({}){}", server.grpcPort(),
+        deployment.transport(),
         server.adminPort() < 0 ? "" : "; admin HTTP on port " + server.adminPort());
     server.awaitTermination();
     return 0;
