@@ -33,12 +33,23 @@ class EnvoyYamlStrictParseTest {
 
     private static final Bootstrap BOOTSTRAP = BootstrapLoader.load(ShippedBootstrap.envoyYaml());
 
-    @Test
-    void everyTypedConfigInTheFileResolvesAndUnpacksWithItsRegisteredType() throws Exception {
+    /** Every Envoy bootstrap this module ships, with its count of typed configs (Any payloads). */
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> shippedBootstraps() {
+        int providers = PROVIDERS.size();
+        return java.util.stream.Stream.of(
+                // HCM, ext_proc, router, a per-route override and a TLS context per provider, HttpProtocolOptions
+                org.junit.jupiter.params.provider.Arguments.of("envoy.yaml", 4 + 2 * providers),
+                // ... plus the ext_authz filter and its per-route context per provider
+                org.junit.jupiter.params.provider.Arguments.of("envoy-ext-authz.yaml", 5 + 3 * providers));
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.MethodSource("shippedBootstraps")
+    void everyTypedConfigInTheFileResolvesAndUnpacksWithItsRegisteredType(String file, int typedConfigs)
+            throws Exception {
         List<Any> anys = new ArrayList<>();
-        collectAnys(BOOTSTRAP, anys);
-        // HCM, ext_proc, router, 3 per-route overrides, HttpProtocolOptions, 3 TLS contexts
-        assertEquals(10, anys.size(), "typed configs found: " + anys.stream().map(Any::getTypeUrl).toList());
+        collectAnys(BootstrapLoader.load(ShippedBootstrap.file(file)), anys);
+        assertEquals(typedConfigs, anys.size(), "typed configs found: " + anys.stream().map(Any::getTypeUrl).toList());
         for (Any any : anys) {
             String typeName = any.getTypeUrl().substring(any.getTypeUrl().lastIndexOf('/') + 1);
             Descriptor descriptor = BootstrapLoader.TYPES.find(typeName);
@@ -71,9 +82,12 @@ class EnvoyYamlStrictParseTest {
         assertThrows(IllegalArgumentException.class, () -> BootstrapLoader.parse(yaml, "bad-type.yaml"));
     }
 
-    @Test
-    void extProcFilterFailsClosedWithTheDocumentedModesAndTimeout() throws Exception {
-        ExternalProcessor extProc = httpFilterConfig("envoy.filters.http.ext_proc").unpack(ExternalProcessor.class);
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.MethodSource("shippedBootstraps")
+    void extProcFilterFailsClosedWithTheDocumentedModesAndTimeout(String file, int ignored) throws Exception {
+        Bootstrap bootstrap = BootstrapLoader.load(ShippedBootstrap.file(file));
+        ExternalProcessor extProc = httpFilterConfig(bootstrap, "envoy.filters.http.ext_proc")
+                .unpack(ExternalProcessor.class);
         assertEquals("llmcap", extProc.getGrpcService().getEnvoyGrpc().getClusterName());
         assertFalse(extProc.getFailureModeAllow());
         assertEquals(2, extProc.getMessageTimeout().getSeconds());
@@ -85,23 +99,59 @@ class EnvoyYamlStrictParseTest {
                 .setRequestTrailerMode(HeaderSendMode.SKIP)
                 .setResponseTrailerMode(HeaderSendMode.SKIP)
                 .build(), extProc.getProcessingMode());
-        HttpConnectionManager hcm = hcm();
+        HttpConnectionManager hcm = hcm(bootstrap);
         assertEquals("envoy.filters.http.router", hcm.getHttpFilters(hcm.getHttpFiltersCount() - 1).getName());
     }
 
     @Test
+    void extAuthzVariantGatesOnHeadersOnlyBeforeExtProcAndFailsClosed() throws Exception {
+        Bootstrap bootstrap = BootstrapLoader.load(ShippedBootstrap.file("envoy-ext-authz.yaml"));
+        HttpConnectionManager hcm = hcm(bootstrap);
+        assertEquals(List.of("envoy.filters.http.ext_authz", "envoy.filters.http.ext_proc", "envoy.filters.http.router"),
+                hcm.getHttpFiltersList().stream().map(f -> f.getName()).toList());
+        var authz = httpFilterConfig(bootstrap, "envoy.filters.http.ext_authz")
+                .unpack(io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthz.class);
+        assertEquals("llmcap", authz.getGrpcService().getEnvoyGrpc().getClusterName(),
+                "the gate asks the same LLMCap (envoy.service.auth.v3.Authorization on its gRPC port)");
+        assertFalse(authz.getFailureModeAllow());
+        assertFalse(authz.hasWithRequestBody(), "headers only: the body is ext_proc's");
+        assertEquals(io.envoyproxy.envoy.type.v3.StatusCode.ServiceUnavailable, authz.getStatusOnError().getCode());
+        assertEquals(io.envoyproxy.envoy.config.core.v3.ApiVersion.V3, authz.getTransportApiVersion());
+        for (Route route : hcm.getRouteConfig().getVirtualHosts(0).getRoutesList()) {
+            var perRoute = route.getTypedPerFilterConfigOrThrow("envoy.filters.http.ext_authz")
+                    .unpack(io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute.class);
+            String provider = route.getTypedPerFilterConfigOrThrow("envoy.filters.http.ext_proc")
+                    .unpack(ExtProcPerRoute.class).getOverrides().getGrpcInitialMetadata(0).getValue();
+            assertEquals(provider, perRoute.getCheckSettings().getContextExtensionsOrThrow("provider"),
+                    "the gate names the same provider as ext_proc's metadata");
+        }
+        Bootstrap main = BOOTSTRAP;
+        assertEquals(main.getStaticResources().getClustersList(), bootstrap.getStaticResources().getClustersList(),
+                "the variant differs from envoy.yaml only in the gate");
+    }
+
+    /** Route prefix → {provider id (= cluster name), provider host}; the ids LLMCap's adapters answer to. */
+    private static final Map<String, String[]> PROVIDERS = Map.of(
+            "/openai/", new String[] {"openai", "api.openai.com"},
+            "/anthropic/", new String[] {"anthropic", "api.anthropic.com"},
+            "/gemini/", new String[] {"gemini", "generativelanguage.googleapis.com"},
+            "/azure/", new String[] {"azure", "your-resource.openai.azure.com"},
+            "/vertex/", new String[] {"vertex", "us-central1-aiplatform.googleapis.com"},
+            "/model/", new String[] {"bedrock", "bedrock-runtime.us-east-1.amazonaws.com"},
+            "/mistral/", new String[] {"mistral", "api.mistral.ai"},
+            "/cohere/", new String[] {"cohere", "api.cohere.com"});
+
+    @Test
     void eachProviderRouteRewritesToTheProviderAndNamesItToLlmcap() throws Exception {
-        Map<String, String[]> expected = Map.of(
-                "/openai/", new String[] {"openai", "api.openai.com"},
-                "/anthropic/", new String[] {"anthropic", "api.anthropic.com"},
-                "/gemini/", new String[] {"gemini", "generativelanguage.googleapis.com"});
+        Map<String, String[]> expected = PROVIDERS;
         List<Route> routes = hcm().getRouteConfig().getVirtualHosts(0).getRoutesList();
-        assertEquals(3, routes.size());
+        assertEquals(expected.size(), routes.size());
         for (Route route : routes) {
             String[] want = expected.get(route.getMatch().getPrefix());
             assertNotNull(want, "unexpected route " + route.getMatch().getPrefix());
             assertEquals(want[0], route.getRoute().getCluster());
-            assertEquals("/", route.getRoute().getPrefixRewrite());
+            // SigV4 signs the path: Bedrock's route must pass it unchanged.
+            assertEquals(want[0].equals("bedrock") ? "" : "/", route.getRoute().getPrefixRewrite());
             assertEquals(want[1], route.getRoute().getHostRewriteLiteral());
             assertTrue(route.getRoute().hasTimeout() && route.getRoute().getTimeout().getSeconds() == 0
                     && route.getRoute().getTimeout().getNanos() == 0, "streams need timeout: 0s");
@@ -118,7 +168,7 @@ class EnvoyYamlStrictParseTest {
 
     @Test
     void providerClustersOriginateVerifiedTlsWithSni() throws Exception {
-        for (String name : List.of("openai", "anthropic", "gemini")) {
+        for (String name : PROVIDERS.values().stream().map(v -> v[0]).toList()) {
             Cluster cluster = cluster(name);
             UpstreamTlsContext tls = cluster.getTransportSocket().getTypedConfig().unpack(UpstreamTlsContext.class);
             String host = cluster.getLoadAssignment().getEndpoints(0).getLbEndpoints(0).getEndpoint().getAddress()
@@ -140,12 +190,16 @@ class EnvoyYamlStrictParseTest {
     }
 
     private static HttpConnectionManager hcm() throws InvalidProtocolBufferException {
-        return BOOTSTRAP.getStaticResources().getListeners(0).getFilterChains(0).getFilters(0).getTypedConfig()
+        return hcm(BOOTSTRAP);
+    }
+
+    private static HttpConnectionManager hcm(Bootstrap bootstrap) throws InvalidProtocolBufferException {
+        return bootstrap.getStaticResources().getListeners(0).getFilterChains(0).getFilters(0).getTypedConfig()
                 .unpack(HttpConnectionManager.class);
     }
 
-    private static Any httpFilterConfig(String name) throws InvalidProtocolBufferException {
-        return hcm().getHttpFiltersList().stream().filter(f -> f.getName().equals(name)).findFirst().orElseThrow()
+    private static Any httpFilterConfig(Bootstrap bootstrap, String name) throws InvalidProtocolBufferException {
+        return hcm(bootstrap).getHttpFiltersList().stream().filter(f -> f.getName().equals(name)).findFirst().orElseThrow()
                 .getTypedConfig();
     }
 

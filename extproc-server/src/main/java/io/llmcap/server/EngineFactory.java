@@ -39,6 +39,38 @@ public final class EngineFactory {
   }
 
   public static Engine create(CapsConfig config, Clock clock) throws ConfigException, LedgerException {
+    Engine priced = priced(config, null, clock, CONFIG_SOURCE);
+    LedgerStore ledger = openStore(config, clock);
+    return new Engine(config, priced.catalog(), priced.policy(), priced.providers(), priced.unknownModelPrice(),
+        ledger, clock);
+  }
+
+  /**
+   * The engine for a reloaded caps file: new prices and caps over the ledger {@code running} already has open, so
+   * spend and in-flight reservations carry over untouched. The store itself cannot change under running calls.
+   *
+   * @param source the caps file's name, for error messages
+   * @throws ConfigException when the file's {@code store} section differs from the running one in anything but
+   *     {@code onFailure} (which each call reads afresh), or its prices cannot be loaded
+   */
+  public static Engine reload(CapsConfig config, String source, Engine running) throws ConfigException {
+    StoreConfig was = running.config().store();
+    StoreConfig now = config.store();
+    if (was.type() != now.type() || !java.util.Objects.equals(was.path(), now.path())
+        || !java.util.Objects.equals(was.uri(), now.uri()) || !was.nodes().equals(now.nodes())
+        || !was.holdTtl().equals(now.holdTtl())) {
+      throw new ConfigException(source, 0, 0, "store",
+          "the store section changed (type/path/uri/nodes/holdTtl); the open spend store cannot be swapped under "
+              + "running calls: restart to change the store. Until then the previous caps stay in force.");
+    }
+    if (now.type() == StoreConfig.Type.REDIS) {
+      checkRedisLimits(config, source);
+    }
+    return priced(config, running.ledger(), running.clock(), source);
+  }
+
+  private static Engine priced(CapsConfig config, LedgerStore ledger, Clock clock, String source)
+      throws ConfigException {
     PriceCatalog catalog;
     ModelPrice unknownModelPrice = null;
     try {
@@ -48,11 +80,22 @@ public final class EngineFactory {
         unknownModelPrice = catalog.withOverrides(List.of(unknown)).entry(UNKNOWN_MODEL_KEY).orElseThrow();
       }
     } catch (PricingException e) {
-      throw new ConfigException(null, 0, 0, "pricing", e.getMessage());
+      throw new ConfigException(source, 0, 0, "pricing", e.getMessage());
     }
-    LedgerStore ledger = openStore(config, clock);
     return new Engine(config, catalog, new CapPolicy(config.caps()), ProviderRegistry.standard(), unknownModelPrice,
         ledger, clock);
+  }
+
+  private static void checkRedisLimits(CapsConfig config, String source) throws ConfigException {
+    for (int i = 0; i < config.caps().size(); i++) {
+      CapDefinition cap = config.caps().get(i);
+      if (cap.limitNanos() > RedisLedgerStore.MAX_LIMIT_NANOS) {
+        throw new ConfigException(source, 0, 0, "caps[" + i + "].limitUsd",
+            "cap '" + cap.name() + "': the Redis store compares money exactly only up to "
+                + RedisLedgerStore.MAX_LIMIT_NANOS + " nano-USD (about $9,007,199) per cap; "
+                + "lower the limit or split the cap");
+      }
+    }
   }
 
   private static LedgerStore openStore(CapsConfig config, Clock clock) throws ConfigException, LedgerException {
@@ -60,15 +103,7 @@ public final class EngineFactory {
     if (store.type() == StoreConfig.Type.MEMORY) {
       return MemoryLedgerStore.open(store.path(), store.holdTtl(), clock);
     }
-    for (int i = 0; i < config.caps().size(); i++) {
-      CapDefinition cap = config.caps().get(i);
-      if (cap.limitNanos() > RedisLedgerStore.MAX_LIMIT_NANOS) {
-        throw new ConfigException(CONFIG_SOURCE, 0, 0, "caps[" + i + "].limitUsd",
-            "cap '" + cap.name() + "': the Redis store compares money exactly only up to "
-                + RedisLedgerStore.MAX_LIMIT_NANOS + " nano-USD (about $9,007,199) per cap; "
-                + "lower the limit or split the cap");
-      }
-    }
+    checkRedisLimits(config, CONFIG_SOURCE);
     RedisEndpoint endpoint = store.uri() != null
         ? RedisEndpoint.of(store.uri())
         : RedisEndpoint.cluster(store.nodes());

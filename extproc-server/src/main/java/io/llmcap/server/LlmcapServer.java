@@ -16,6 +16,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +39,7 @@ public final class LlmcapServer implements AutoCloseable {
   private final AtomicBoolean serving = new AtomicBoolean();
   private final Duration grace;
   private final ExtProcService extProc;
+  private volatile Supplier<String> readinessDetail = () -> "";
   private AdminHttpServer admin;
   private AdminFeatures adminFeatures = AdminFeatures.none();
 
@@ -71,7 +73,8 @@ public final class LlmcapServer implements AutoCloseable {
     serving.set(true);
     health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
     if (adminAddress != null) {
-      admin = AdminHttpServer.start(adminAddress, engine::get, serving::get, adminFeatures);
+      admin = AdminHttpServer.start(adminAddress, engine::get, serving::get, adminFeatures,
+          () -> readinessDetail.get());
     }
     return this;
   }
@@ -86,6 +89,31 @@ public final class LlmcapServer implements AutoCloseable {
 
   public Engine engine() {
     return engine.get();
+  }
+
+  /**
+   * Puts a reloaded engine in force for calls that start from now on. Calls already in flight keep the engine
+   * they started with and settle against the reservation they made, in the same ledger, so a swap neither drops
+   * nor double-charges them.
+   *
+   * @param next an engine sharing this server's open ledger (see {@link EngineFactory#reload})
+   * @return the engine it replaced
+   * @throws IllegalArgumentException if {@code next} carries another ledger: the store cannot change live
+   */
+  public Engine apply(Engine next) {
+    Engine current = engine.get();
+    if (next.ledger() != current.ledger()) {
+      throw new IllegalArgumentException("a reloaded engine must share the open ledger; restart to change the store");
+    }
+    if (!engine.compareAndSet(current, next)) {
+      throw new IllegalStateException("another reload was applied concurrently; reloads must be serialised");
+    }
+    return current;
+  }
+
+  /** A line added to {@code /readyz} while ready, e.g. the last refused reload. Empty for none. */
+  public void readinessDetail(Supplier<String> detail) {
+    this.readinessDetail = detail;
   }
 
   public void awaitTermination() throws InterruptedException {

@@ -19,7 +19,6 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Map;
 
 /**
  * The whole path of a call on one machine: an SDK client, the Envoy simulator running the
@@ -40,11 +39,8 @@ final class LlmcapStack implements AutoCloseable {
     this.dataDir = dataDir;
     this.server = startServer(0);
     this.grpcPort = server.grpcPort();
-    this.envoy = EnvoySimulator.start(ShippedBootstrap.envoyYaml(), Map.of(
-        "llmcap", new InetSocketAddress("127.0.0.1", grpcPort),
-        "openai", upstream.address(),
-        "anthropic", upstream.address(),
-        "gemini", upstream.address()));
+    this.envoy = EnvoySimulator.start(ShippedBootstrap.envoyYaml(), ShippedBootstrap.clusterAddresses(
+        ShippedBootstrap.envoyYaml(), new InetSocketAddress("127.0.0.1", grpcPort), upstream.address()));
   }
 
   private LlmcapServer startServer(int port) {

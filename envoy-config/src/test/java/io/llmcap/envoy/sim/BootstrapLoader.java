@@ -30,6 +30,8 @@ public final class BootstrapLoader {
             .add(ExternalProcessor.getDescriptor())
             .add(ExtProcPerRoute.getDescriptor())
             .add(Router.getDescriptor())
+            .add(io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthz.getDescriptor())
+            .add(io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute.getDescriptor())
             .add(UpstreamTlsContext.getDescriptor())
             .add(HttpProtocolOptions.getDescriptor())
             .build();

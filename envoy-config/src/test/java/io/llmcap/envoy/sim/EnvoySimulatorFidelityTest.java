@@ -76,8 +76,8 @@ class EnvoySimulatorFidelityTest {
     private void start(ScriptedExtProcServer server, Path bootstrap) {
         extProc = server;
         InetSocketAddress provider = upstream.address();
-        envoy = EnvoySimulator.start(bootstrap, Map.of("llmcap", server.address(), "openai", provider,
-                "anthropic", provider, "gemini", provider));
+        envoy = EnvoySimulator.start(bootstrap, io.llmcap.envoy.ShippedBootstrap.clusterAddresses(bootstrap,
+                server.address(), provider));
     }
 
     private HttpResponse<String> post(String path, String body) throws IOException, InterruptedException {

@@ -41,11 +41,24 @@ public final class AdminHttpServer implements AutoCloseable {
     return start(address, engine, serving, AdminFeatures.none());
   }
 
-  /**
-   * @param serving true while the gRPC server accepts calls (false once draining)
-   */
   public static AdminHttpServer start(InetSocketAddress address, Supplier<Engine> engine, BooleanSupplier serving,
       AdminFeatures features) throws IOException {
+    return start(address, engine, serving, features, () -> "");
+  }
+
+  public static AdminHttpServer start(InetSocketAddress address, Supplier<Engine> engine, BooleanSupplier serving,
+      Supplier<String> readinessDetail) throws IOException {
+    return start(address, engine, serving, AdminFeatures.none(), readinessDetail);
+  }
+
+  /**
+   * @param serving true while the gRPC server accepts calls (false once draining)
+   * @param features metrics, admin token and recent denials (each optional)
+   * @param readinessDetail appended to a ready {@code /readyz} answer (e.g. a refused caps reload, which keeps the
+   *     last good caps in force and so does not make the server unready); empty for none
+   */
+  public static AdminHttpServer start(InetSocketAddress address, Supplier<Engine> engine, BooleanSupplier serving,
+      AdminFeatures features, Supplier<String> readinessDetail) throws IOException {
     HttpServer server = HttpServer.create(address, 64);
     ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
       Thread t = new Thread(r, "llmcap-admin");
@@ -62,7 +75,8 @@ public final class AdminHttpServer implements AutoCloseable {
       Engine current = engine.get();
       try {
         current.ledger().snapshot(current.clock().instant());
-        respond(ex, 200, "text/plain", "ready\n");
+        String detail = readinessDetail.get();
+        respond(ex, 200, "text/plain", detail.isEmpty() ? "ready\n" : "ready\n" + detail + "\n");
       } catch (LedgerException e) {
         respond(ex, 503, "text/plain", "spend store unavailable: " + e.getMessage() + "\n");
       }

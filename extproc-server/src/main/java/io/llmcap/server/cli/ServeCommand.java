@@ -1,6 +1,5 @@
 package io.llmcap.server.cli;
 
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.llmcap.pricing.NanoUsd;
 import io.llmcap.server.Engine;
 import io.llmcap.server.EngineFactory;
@@ -10,6 +9,7 @@ import io.llmcap.server.config.CapsConfig;
 import io.llmcap.server.config.CapsFileParser;
 import io.llmcap.server.config.ConfigException;
 import io.llmcap.server.ledger.LedgerException;
+import io.llmcap.server.reload.ReloadListener;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -19,6 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
@@ -44,8 +45,11 @@ final class ServeCommand implements Callable<Integer> {
       description = "How long SIGTERM waits for in-flight calls to finish and settle (default: 30s).")
   Duration grace;
 
-  @picocli.CommandLine.Mixin
+  @Mixin
   OperationsOptions operations;
+
+  @Mixin
+  DeploymentOptions deployment = new DeploymentOptions();
 
   @Override
   public Integer call() throws Exception {
@@ -61,6 +65,13 @@ final class ServeCommand implements Callable<Integer> {
     describe(caps);
     // Load the tokenizer tables now rather than on the first OpenAI call (about half a second).
     io.llmcap.pricing.TokenCounters.warmUp();
+    io.grpc.ServerBuilder<?> grpcBuilder;
+    try {
+      grpcBuilder = deployment.grpcServerBuilder(grpcPort);
+    } catch (java.io.IOException | java.security.GeneralSecurityException | IllegalArgumentException e) {
+      System.err.println("llmcap: cannot set up TLS on the gRPC port: " + e.getMessage());
+      return 2;
+    }
     Engine engine;
     try {
       engine = EngineFactory.create(caps, Clock.systemUTC());
@@ -77,16 +88,29 @@ final class ServeCommand implements Callable<Integer> {
       engine.ledger().close();
       return 2;
     }
-    LlmcapServer server = new LlmcapServer(NettyServerBuilder.forPort(grpcPort), ops.engine(), grace, ops.listener())
+    LlmcapServer server = new LlmcapServer(grpcBuilder, ops.engine(), grace, ops.listener())
         .adminFeatures(ops.adminFeatures());
     running.set(server);
     server.start(adminPort < 0 ? null : new InetSocketAddress(adminAddress, adminPort));
+    deployment.watchCaps(config, server, new ReloadListener() {
+      @Override
+      public void applied(CapsConfig config, String sha256) {
+        ops.configReloads().applied();
+      }
+
+      @Override
+      public void refused(ConfigException error) {
+        ops.configReloads().refused();
+      }
+    });
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       log.info("shutting down: draining in-flight calls (grace {}s)", grace.toSeconds());
+      deployment.close();
       server.close();
       ops.close();
     }, "llmcap-shutdown"));
-    log.info("LLMCap serving ext_proc, ext_authz and health on gRPC port {}{}", server.grpcPort(),
+    log.info("LLMCap serving ext_proc, ext_authz and health on gRPC port {} ({}){}", server.grpcPort(),
+        deployment.transport(),
         server.adminPort() < 0 ? "" : "; admin HTTP on port " + server.adminPort());
     server.awaitTermination();
     return 0;
