@@ -58,9 +58,9 @@ public final class EngineFactory {
     StoreConfig now = config.store();
     if (was.type() != now.type() || !java.util.Objects.equals(was.path(), now.path())
         || !java.util.Objects.equals(was.uri(), now.uri()) || !was.nodes().equals(now.nodes())
-        || !was.holdTtl().equals(now.holdTtl())) {
+        || !was.holdTtl().equals(now.holdTtl()) || !was.timeout().equals(now.timeout())) {
       throw new ConfigException(source, 0, 0, "store",
-          "the store section changed (type/path/uri/nodes/holdTtl); the open spend store cannot be swapped under "
+          "the store section changed (type/path/uri/nodes/holdTtl/timeout); the open spend store cannot be swapped under "
               + "running calls: restart to change the store. Until then the previous caps stay in force.");
     }
     if (now.type() == StoreConfig.Type.REDIS) {
@@ -109,7 +109,8 @@ public final class EngineFactory {
         : RedisEndpoint.cluster(store.nodes());
     try {
       // Never fails because Redis is down: the store reconnects by itself meanwhile.
-      return RedisLedgerStore.open(endpoint, store.holdTtl(), clock, RedisLedgerStore.Options.DEFAULT);
+      return RedisLedgerStore.open(endpoint, store.holdTtl(), clock,
+          RedisLedgerStore.Options.DEFAULT.withCommandTimeout(store.timeout()));
     } catch (IllegalArgumentException e) {
       throw new ConfigException(CONFIG_SOURCE, 0, 0, store.uri() != null ? "store.uri" : "store.nodes",
           e.getMessage());

@@ -43,7 +43,7 @@ public final class CapsFileParser {
 
   private static final List<String> TOP = List.of("store", "enforcement", "pricing", "caps", "alerts");
   private static final List<String> STORE =
-      List.of("type", "path", "uri", "nodes", "onFailure", "holdTtl");
+      List.of("type", "path", "uri", "nodes", "onFailure", "holdTtl", "timeout");
   private static final List<String> ENFORCEMENT =
       List.of("mode", "overBudget", "minOutputTokens", "unknownModel");
   private static final List<String> UNKNOWN_MODEL_PRICE = List.of("inputPerMTok", "outputPerMTok");
@@ -116,6 +116,11 @@ public final class CapsFileParser {
       throw s.error("holdTtl", "must be at least 1s (a hold shorter than a call would charge "
           + "calls still running)");
     }
+    Duration timeout = s.duration("timeout", StoreConfig.DEFAULT_TIMEOUT);
+    if (timeout.compareTo(Duration.ofMillis(10)) < 0 || timeout.compareTo(Duration.ofSeconds(1)) > 0) {
+      throw s.error("timeout", "must be between 10ms and 1s: each of a call's store round trips must answer well "
+          + "inside Envoy's ext_proc message_timeout (2s in the shipped config)");
+    }
     // The design's own example lists every field under type: memory, so settings of the other
     // store type are kept but unused rather than refused.
     String path = s.string("path", null);
@@ -143,7 +148,7 @@ public final class CapsFileParser {
     if (uri != null) {
       checkRedisUri(uri, REDIS_SCHEMES, problem -> s.error("uri", problem));
     }
-    return new StoreConfig(type, journalDir, uri, nodes, onFailure, holdTtl);
+    return new StoreConfig(type, journalDir, uri, nodes, onFailure, holdTtl, timeout);
   }
 
   private interface ErrorAt {

@@ -14,10 +14,13 @@ import java.util.List;
  * @param holdTtl how long a reservation may stay unsettled before it is charged in full
  */
 public record StoreConfig(
-    Type type, Path path, String uri, List<String> nodes, FailureMode onFailure, Duration holdTtl) {
+    Type type, Path path, String uri, List<String> nodes, FailureMode onFailure, Duration holdTtl,
+    Duration timeout) {
 
   public static final Path DEFAULT_PATH = Path.of("./llmcap-data");
   public static final Duration DEFAULT_HOLD_TTL = Duration.ofMinutes(10);
+  /** Longest wait for one Redis answer: a call makes at most two store round trips before Envoy's 2 s timeout. */
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofMillis(500);
 
   public enum Type {
     MEMORY,
@@ -38,6 +41,6 @@ public record StoreConfig(
   /** The default: memory store journaled under {@code ./llmcap-data}, fail closed, 10 min holds. */
   public static StoreConfig defaults() {
     return new StoreConfig(
-        Type.MEMORY, DEFAULT_PATH, null, List.of(), FailureMode.CLOSED, DEFAULT_HOLD_TTL);
+        Type.MEMORY, DEFAULT_PATH, null, List.of(), FailureMode.CLOSED, DEFAULT_HOLD_TTL, DEFAULT_TIMEOUT);
   }
 }
