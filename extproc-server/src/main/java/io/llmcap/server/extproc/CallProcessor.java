@@ -71,6 +71,8 @@ final class CallProcessor {
 
   // Written before the reservation is visible to the terminal path.
   private volatile boolean reserved;
+  /** Caps to charge at the end when the store was down at reserve time (onFailure: open), else null. */
+  private volatile List<CapInstance> chargeWithoutHold;
   private volatile long reservedNanos;
   private volatile ModelPrice price;
   private volatile UsageParser usage;
@@ -242,7 +244,6 @@ final class CallProcessor {
     Instant now = engine.clock().instant();
     List<CapInstance> caps = engine.policy().matching(attributes.withModel(model), now);
     byte[] mutated = null;
-    boolean storeDown = false;
     if (!caps.isEmpty()) {
       try {
         ReserveOutcome outcome = engine.ledger().reserve(callId, caps, plan.amountNanos(), now);
@@ -277,13 +278,17 @@ final class CallProcessor {
         if (failed.isPresent()) {
           return failed.get();
         }
-        storeDown = true;
+        // store.onFailure: open. The call runs unreserved but is still metered, and its cost is
+        // charged to its caps when it ends (replayed by the store once it answers again).
+        price = modelPrice;
+        reservedNanos = plan.amountNanos();
+        chargeWithoutHold = caps;
+        report(CallListener.Outcome.ALLOWED_STORE_DOWN, 0, List.of(), List.of(), null, null);
       }
     }
-    if (!reserved) {
-      // Nothing to settle (no cap applies, or the store is down and the policy is open).
-      report(storeDown ? CallListener.Outcome.ALLOWED_STORE_DOWN : CallListener.Outcome.UNCAPPED, 0, List.of(),
-          List.of(), null, null);
+    if (!metering()) {
+      // No cap applies: nothing to settle.
+      report(CallListener.Outcome.UNCAPPED, 0, List.of(), List.of(), null, null);
       return passThrough(bodyResponse(mutated, body), false);
     }
     if (request.stream()) {
@@ -338,7 +343,7 @@ final class CallProcessor {
   // ---- response: note the status, meter the body, settle at its end ----
 
   private Reply onResponseHeaders(ProcessingRequest request) {
-    if (!reserved) {
+    if (!metering()) {
       return new Reply(headersContinueResponse(HeaderMutation.getDefaultInstance()), false);
     }
     HttpHeaders http = request.getResponseHeaders();
@@ -352,8 +357,10 @@ final class CallProcessor {
       unmeterable = true;
     }
     usage.onResponseHeaders(upstreamStatus, headers.get("content-type"));
-    HeaderMutation.Builder mutation = HeaderMutation.newBuilder()
-        .addSetHeaders(Headers.set("x-llmcap-reserved-usd", NanoUsd.format(reservedNanos)));
+    HeaderMutation.Builder mutation = HeaderMutation.newBuilder();
+    if (reserved) {
+      mutation.addSetHeaders(Headers.set("x-llmcap-reserved-usd", NanoUsd.format(reservedNanos)));
+    }
     if (remainingAfterReserve >= 0) {
       mutation.addSetHeaders(Headers.set("x-llmcap-remaining-usd", NanoUsd.format(remainingAfterReserve)));
     }
@@ -366,7 +373,7 @@ final class CallProcessor {
   }
 
   private Reply onResponseBody(HttpBody body) {
-    if (!reserved) {
+    if (!metering()) {
       return new Reply(bodyContinue(false, null, null), false);
     }
     byte[] chunk = body.getBody().toByteArray();
@@ -408,8 +415,13 @@ final class CallProcessor {
     settle(why);
   }
 
+  /** True when the call's end must be settled: it holds a reservation, or it is metered without one. */
+  private boolean metering() {
+    return reserved || chargeWithoutHold != null;
+  }
+
   private void settle(String why) {
-    if (!reserved || !settled.compareAndSet(false, true)) {
+    if (!metering() || !settled.compareAndSet(false, true)) {
       return;
     }
     UsageSnapshot observed = usage == null ? UsageSnapshot.NONE : usage.snapshot();
@@ -417,6 +429,10 @@ final class CallProcessor {
         ? Settlement.amount(callId, upstreamStatus, fromUpstream, unmeterable, observed, settlementPrice(observed),
             reservedNanos)
         : 0;
+    if (chargeWithoutHold != null) {
+      chargeUnreserved(amount, why);
+      return;
+    }
     try {
       Instant now = engine.clock().instant();
       engine.ledger().settle(callId, amount, now);
@@ -425,9 +441,24 @@ final class CallProcessor {
       }
       log.debug("[{}] settled {} (reserved {}) at {}", callId, NanoUsd.format(amount), NanoUsd.format(reservedNanos), why);
     } catch (LedgerException e) {
-      // The hold stays in the store and its TTL charges it in full: nothing is lost, at worst over-counted.
-      log.error("[{}] could not settle {} at {}: {}; the hold will be charged in full when its TTL expires",
-          callId, NanoUsd.format(amount), why, e.getMessage());
+      // The store keeps what it could not apply (Redis replays it; else the hold's TTL charges it in
+      // full): nothing is lost, at worst over-counted.
+      log.error("[{}] could not settle {} at {}: {}", callId, NanoUsd.format(amount), why, e.getMessage());
+    }
+  }
+
+  private void chargeUnreserved(long amount, String why) {
+    Instant now = engine.clock().instant();
+    try {
+      engine.ledger().charge(callId, chargeWithoutHold, amount, now);
+      log.debug("[{}] charged {} metered while the store was down, at {}", callId, NanoUsd.format(amount), why);
+    } catch (LedgerException e) {
+      log.warn("[{}] could not charge {} metered while the store was down: {}", callId, NanoUsd.format(amount),
+          e.getMessage());
+    }
+    if (decision != null) {
+      listener.settled(new CallListener.Settlement(now, decision, amount, why, upstreamStatus,
+          usage == null ? null : usage.snapshot().responseModel()));
     }
   }
 

@@ -27,6 +27,16 @@ public interface LedgerStore extends AutoCloseable {
    */
   boolean settle(String callId, long actualNanos, Instant now) throws LedgerException;
 
+  /**
+   * Adds spend that was metered without a reservation: the store could not be reached when the
+   * call asked to reserve, and {@code store.onFailure: open} let it through. {@code amountNanos}
+   * goes into {@code spent} of every given cap, limits notwithstanding (the call already ran).
+   * Idempotent per call id: a second charge, or a charge for an id that reserved, changes nothing
+   * and returns false. A store that is unreachable again keeps the charge and applies it when it
+   * answers (see the store's documentation), rather than losing it.
+   */
+  boolean charge(String callId, List<CapInstance> caps, long amountNanos, Instant now) throws LedgerException;
+
   /** Current counters of the given instances (zeroes for instances never touched). */
   List<CapStatus> status(List<CapInstance> caps, Instant now) throws LedgerException;
 

@@ -17,6 +17,7 @@ public final class TimedLedgerStore implements LedgerStore {
   private final LedgerStore delegate;
   private final Op reserve;
   private final Op settle;
+  private final Op charge;
   private final Op status;
   private final Op snapshot;
   private final Op reset;
@@ -26,6 +27,7 @@ public final class TimedLedgerStore implements LedgerStore {
     this.delegate = delegate;
     this.reserve = new Op("reserve", latency, errors);
     this.settle = new Op("settle", latency, errors);
+    this.charge = new Op("charge", latency, errors);
     this.status = new Op("status", latency, errors);
     this.snapshot = new Op("snapshot", latency, errors);
     this.reset = new Op("reset", latency, errors);
@@ -73,6 +75,11 @@ public final class TimedLedgerStore implements LedgerStore {
   @Override
   public boolean settle(String callId, long actualNanos, Instant now) throws LedgerException {
     return settle.time(() -> delegate.settle(callId, actualNanos, now));
+  }
+
+  @Override
+  public boolean charge(String callId, List<CapInstance> caps, long amountNanos, Instant now) throws LedgerException {
+    return charge.time(() -> delegate.charge(callId, caps, amountNanos, now));
   }
 
   @Override

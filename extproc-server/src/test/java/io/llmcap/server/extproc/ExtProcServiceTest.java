@@ -509,6 +509,40 @@ class ExtProcServiceTest {
     assertEquals(0, spent(engine, "org"), "a request that was never let through costs nothing");
   }
 
+  @Test
+  void withOnFailureOpenACallRunsWhileTheStoreIsDownAndItsCostIsChargedWhenItEnds() throws Exception {
+    Engine plain = TestEngines.inMemory("""
+        store: {onFailure: open}
+        caps: [{name: org, limitUsd: 10, window: day}]
+        """, clock);
+    var store = new io.llmcap.server.testing.SwitchableLedgerStore(plain.ledger());
+    Engine engine = startWith(new Engine(plain.config(), plain.catalog(), plain.policy(), plain.providers(), null,
+        store, clock));
+    try (var call = new ExtProcTestClient(channel, "openai")) {
+      store.down(true);
+      call.requestHeaders(OPENAI_CHAT, false);
+      assertTrue(call.requestBody(chatBody("")).hasRequestBody(), "open: the call is let through");
+      store.down(false);
+      call.responseHeaders(headers(":status", "200", "content-type", "application/json",
+          "x-envoy-upstream-service-time", "3"), false);
+      call.responseBody(OPENAI_USAGE_JSON, true);
+    }
+    assertEquals(OPENAI_USAGE_NANOS, spent(engine, "org"), "metered while down, charged when the store answered");
+    assertEquals(0, reserved(engine));
+    assertEquals(CallListener.Outcome.ALLOWED_STORE_DOWN, decisions.get(0).outcome());
+  }
+
+  @Test
+  void withOnFailureClosedACallIsRefusedWhileTheStoreIsDown() throws Exception {
+    Engine plain = TestEngines.inMemory("caps: [{name: org, limitUsd: 10, window: day}]", clock);
+    var store = new io.llmcap.server.testing.SwitchableLedgerStore(plain.ledger()).down(true);
+    startWith(new Engine(plain.config(), plain.catalog(), plain.policy(), plain.providers(), null, store, clock));
+    try (var call = new ExtProcTestClient(channel, "openai")) {
+      ProcessingResponse h = call.requestHeaders(OPENAI_CHAT, false);
+      assertEquals(503, h.getImmediateResponse().getStatus().getCodeValue());
+    }
+  }
+
   private void awaitSettled(Engine engine) throws Exception {
     long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
     while (reserved(engine) != 0 && System.nanoTime() < deadline) {

@@ -77,6 +77,22 @@ public abstract class LedgerStoreContract {
   }
 
   @Test
+  void aChargeWithoutReservationAddsSpendPastAnyLimitOnceOnly() throws Exception {
+    CapInstance small = cap("charged", 100, CapAction.ENFORCE);
+    CapInstance other = cap("charged-too", 1_000, CapAction.SHADOW);
+    // Metered while the store was down: the call already ran, so its cost counts even past the limit.
+    assertTrue(store.charge(call("metered"), List.of(small, other), 250, now()));
+    assertEquals(new CapStatus(small, 250, 0), status(small));
+    assertEquals(new CapStatus(other, 250, 0), status(other));
+    assertFalse(store.charge(call("metered"), List.of(small), 250, now()), "a charge is idempotent per call");
+    assertEquals(250, status(small).spentNanos());
+
+    store.reserve(call("held"), List.of(other), 10, now());
+    assertFalse(store.charge(call("held"), List.of(other), 10, now()), "an id that reserved is not charged again");
+    assertEquals(new CapStatus(other, 250, 10), status(other));
+  }
+
+  @Test
   void grantsAndReservesOnEveryCapWhenAllHaveRoom() throws Exception {
     CapInstance a = cap("a", 1_000, CapAction.ENFORCE);
     CapInstance b = cap("b", 500, CapAction.ENFORCE);

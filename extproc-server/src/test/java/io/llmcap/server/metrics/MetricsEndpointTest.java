@@ -139,41 +139,9 @@ class MetricsEndpointTest {
   @Test
   void storeFailuresAreCountedByOperation() throws Exception {
     start("caps: []", 10);
-    LedgerStore failing = metrics.timed(new LedgerStore() {
-      @Override
-      public ReserveOutcome reserve(String callId, List<CapInstance> caps, long amountNanos, Instant now)
-          throws LedgerException {
-        throw new LedgerException("down");
-      }
-
-      @Override
-      public boolean settle(String callId, long actualNanos, Instant now) throws LedgerException {
-        throw new LedgerException("down");
-      }
-
-      @Override
-      public List<CapStatus> status(List<CapInstance> caps, Instant now) {
-        return List.of();
-      }
-
-      @Override
-      public List<CapStatus> snapshot(Instant now) {
-        return List.of();
-      }
-
-      @Override
-      public int reset(String capName, String subject, Instant now) {
-        return 0;
-      }
-
-      @Override
-      public boolean claimAlert(CapInstance cap, String threshold, Instant now) {
-        return false;
-      }
-
-      @Override
-      public void close() {}
-    });
+    LedgerStore failing = metrics.timed(new io.llmcap.server.testing.SwitchableLedgerStore(
+        io.llmcap.server.ledger.memory.MemoryLedgerStore.inMemory(java.time.Duration.ofMinutes(1),
+            java.time.Clock.systemUTC())).down(true));
     for (int i = 0; i < 3; i++) {
       try {
         failing.reserve("c" + i, List.of(), 1, clock.instant());

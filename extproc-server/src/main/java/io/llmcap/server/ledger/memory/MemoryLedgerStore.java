@@ -300,6 +300,41 @@ public final class MemoryLedgerStore implements LedgerStore {
   }
 
   @Override
+  public boolean charge(String callId, List<CapInstance> caps, long amountNanos, Instant now)
+      throws LedgerException {
+    requireCallId(callId);
+    Objects.requireNonNull(now, "now");
+    if (amountNanos < 0) {
+      throw new IllegalArgumentException("amountNanos must not be negative, got " + amountNanos);
+    }
+    List<CapInstance> distinct = distinct(caps);
+    if (distinct.isEmpty()) {
+      return false;
+    }
+    // Journaled as a zero hold settled at once, in one write: replay rebuilds it from records it
+    // knows, and a torn write loses both halves together.
+    byte[] record = null;
+    if (journal != null) {
+      byte[] reserveRecord = JournalCodec.reserve(callId, distinct, 0, now);
+      byte[] settleRecord = JournalCodec.settle(callId, amountNanos, now);
+      record = java.util.Arrays.copyOf(reserveRecord, reserveRecord.length + settleRecord.length);
+      System.arraycopy(settleRecord, 0, record, reserveRecord.length, settleRecord.length);
+    }
+    synchronized (lock) {
+      LedgerState st = prepare(now);
+      if (st.isKnownCall(callId, now)) {
+        return false;
+      }
+      append(record);
+      Hold hold = st.reserve(callId, distinct, 0, now.plus(holdTtl));
+      st.end(hold, amountNanos, now.plus(holdTtl));
+      compactIfLarge(now);
+    }
+    flush();
+    return true;
+  }
+
+  @Override
   public List<CapStatus> status(List<CapInstance> caps, Instant now) throws LedgerException {
     List<CapStatus> out = new ArrayList<>(caps.size());
     synchronized (lock) {

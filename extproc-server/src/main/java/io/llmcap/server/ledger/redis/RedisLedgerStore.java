@@ -65,6 +65,7 @@ public final class RedisLedgerStore implements LedgerStore {
   private static final LuaScript SNAPSHOT = LuaScript.load("snapshot.lua");
   private static final LuaScript SWEEP = LuaScript.load("sweep.lua");
   private static final LuaScript RESET = LuaScript.load("reset.lua");
+  private static final LuaScript CHARGE = LuaScript.load("charge.lua");
   private static final LuaScript CLAIM_ALERT = LuaScript.load("claim-alert.lua");
   private static final List<LuaScript> SCRIPTS = List.of(RESERVE, SETTLE, STATUS, SNAPSHOT, SWEEP);
 
@@ -237,16 +238,7 @@ public final class RedisLedgerStore implements LedgerStore {
       CapInstance cap = distinct.get(i);
       checkLimit(cap);
       k[4 + i] = keys.cap(cap);
-      args.add(Long.toString(cap.limitNanos()));
-      args.add(cap.action().name());
-      args.add(cap.capName());
-      args.add(cap.subject());
-      args.add(cap.window());
-      args.add(cap.windowStart().toString());
-      args.add(cap.windowEnd().toString());
-      args.add(isTotal(cap) ? "+inf" : Long.toString(cap.windowEnd().toEpochMilli()));
-      args.add(Long.toString(keyTtlMillis(cap, now)));
-      args.add(Long.toString(cap.windowStart().toEpochMilli()));
+      args.addAll(capArgs(cap, now));
     }
     List<Object> reply = run(RESERVE, "reserve", k, args);
     String code = (String) reply.get(0);
@@ -281,13 +273,7 @@ public final class RedisLedgerStore implements LedgerStore {
     try {
       return settleInRedis(callId, actualNanos, now);
     } catch (LedgerException e) {
-      SettleReplayQueue.PendingSettle dropped =
-          replay.add(new SettleReplayQueue.PendingSettle(callId, actualNanos, now));
-      if (dropped != null) {
-        log.error("Settle replay queue full ({}): dropped the settle of {} ({} nano-USD); its hold "
-            + "will be charged in full when its TTL passes", options.settleReplayCapacity(),
-            dropped.callId(), dropped.actualNanos());
-      }
+      logDropped(replay.add(new SettleReplayQueue.PendingSettle(callId, actualNanos, now)));
       throw new LedgerException(e.getMessage() + "; the settle is queued and will be replayed "
           + "when Redis answers (its hold is charged in full if that takes longer than "
           + holdTtl + ")", e.getCause());
@@ -408,6 +394,62 @@ public final class RedisLedgerStore implements LedgerStore {
 
   // ---- internals ----
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>When Redis does not answer, the charge joins the settle replay queue and is applied when it
+   * answers again (at the instant it was metered); the method still throws, so the caller can log.
+   */
+  @Override
+  public boolean charge(String callId, List<CapInstance> caps, long amountNanos, Instant now)
+      throws LedgerException {
+    requireCallId(callId);
+    Objects.requireNonNull(now, "now");
+    if (amountNanos < 0) {
+      throw new IllegalArgumentException("amountNanos must not be negative, got " + amountNanos);
+    }
+    List<CapInstance> distinct = distinct(caps);
+    if (distinct.isEmpty()) {
+      return false;
+    }
+    try {
+      return chargeInRedis(callId, distinct, amountNanos, now);
+    } catch (LedgerException e) {
+      logDropped(replay.add(new SettleReplayQueue.PendingCharge(callId, distinct, amountNanos, now)));
+      throw new LedgerException(e.getMessage() + "; the charge is queued and will be applied when Redis answers",
+          e.getCause());
+    }
+  }
+
+  private boolean chargeInRedis(String callId, List<CapInstance> caps, long amountNanos, Instant now)
+      throws LedgerException {
+    String[] k = new String[3 + caps.size()];
+    k[0] = keys.capIndex();
+    k[1] = keys.hold(callId);
+    k[2] = keys.ended(callId);
+    List<String> args = new ArrayList<>(2 + 10 * caps.size());
+    args.add(Long.toString(holdTtl.toMillis()));
+    args.add(Long.toString(amountNanos));
+    for (int i = 0; i < caps.size(); i++) {
+      CapInstance cap = caps.get(i);
+      k[3 + i] = keys.cap(cap);
+      args.addAll(capArgs(cap, now));
+    }
+    return asLong(runValue(CHARGE, "charge", k, args)) == 1;
+  }
+
+  private void logDropped(SettleReplayQueue.Pending dropped) {
+    if (dropped instanceof SettleReplayQueue.PendingSettle settle) {
+      log.error("Settle replay queue full ({}): dropped the settle of {} ({} nano-USD); its hold "
+          + "will be charged in full when its TTL passes", options.settleReplayCapacity(),
+          settle.callId(), settle.nanos());
+    } else if (dropped instanceof SettleReplayQueue.PendingCharge charge) {
+      log.error("Settle replay queue full ({}): dropped the charge of {} ({} nano-USD) metered while Redis "
+          + "was down; that spend is lost to the caps", options.settleReplayCapacity(), charge.callId(),
+          charge.nanos());
+    }
+  }
+
   private boolean settleInRedis(String callId, long actualNanos, Instant now)
       throws LedgerException {
     String[] k = {keys.holds(), keys.hold(callId), keys.ended(callId)};
@@ -441,19 +483,24 @@ public final class RedisLedgerStore implements LedgerStore {
 
   private void replayPendingSettles() throws LedgerException {
     int replayed = 0;
-    for (SettleReplayQueue.PendingSettle p = replay.peek(); p != null; p = replay.peek()) {
-      boolean applied = settleInRedis(p.callId(), p.actualNanos(), p.at());
+    for (SettleReplayQueue.Pending p = replay.peek(); p != null; p = replay.peek()) {
+      boolean applied = p instanceof SettleReplayQueue.PendingSettle settle
+          ? settleInRedis(settle.callId(), settle.nanos(), settle.at())
+          : chargeInRedis(p.callId(), ((SettleReplayQueue.PendingCharge) p).caps(), p.nanos(),
+              ((SettleReplayQueue.PendingCharge) p).at());
       replay.remove(p);
       replayed++;
       if (!applied) {
-        log.info("Replayed settle of {} found no open hold (already settled, or charged in full "
-            + "by its TTL)", p.callId());
+        log.info("Replayed {} of {} changed nothing (already applied{})",
+            p instanceof SettleReplayQueue.PendingSettle ? "settle" : "charge", p.callId(),
+            p instanceof SettleReplayQueue.PendingSettle ? ", or its hold was charged in full by its TTL" : "");
       }
     }
     if (replayed > 0) {
-      log.info("Replayed {} settles that had failed while Redis was unreachable", replayed);
+      log.info("Replayed {} settles and charges that had failed while Redis was unreachable", replayed);
     }
   }
+
 
   private boolean tryConnect() {
     try {
@@ -521,6 +568,14 @@ public final class RedisLedgerStore implements LedgerStore {
   private List<String> commonArgs(Instant now) {
     return List.of(keys.prefix(), Long.toString(now.toEpochMilli()),
         Long.toString(holdTtl.toMillis()), Integer.toString(SWEEP_BATCH));
+  }
+
+  /** A cap instance's definition as the scripts store it in its hash (10 values). */
+  private List<String> capArgs(CapInstance cap, Instant now) {
+    return List.of(Long.toString(cap.limitNanos()), cap.action().name(), cap.capName(), cap.subject(), cap.window(),
+        cap.windowStart().toString(), cap.windowEnd().toString(),
+        isTotal(cap) ? "+inf" : Long.toString(cap.windowEnd().toEpochMilli()), Long.toString(keyTtlMillis(cap, now)),
+        Long.toString(cap.windowStart().toEpochMilli()));
   }
 
   private long keyTtlMillis(CapInstance cap, Instant now) {

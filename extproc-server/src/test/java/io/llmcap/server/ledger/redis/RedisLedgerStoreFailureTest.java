@@ -177,6 +177,26 @@ class RedisLedgerStoreFailureTest {
   }
 
   @Test
+  void spendMeteredWhileRedisWasDownIsChargedWhenItReturns() throws Exception {
+    // store.onFailure: open lets calls run while Redis is down; their cost must not be lost.
+    RedisServerProcess r = redis("--appendonly", "yes", "--appendfsync", "always");
+    RedisLedgerStore store = store(r);
+    CapInstance cap = cap(1_000_000);
+    store.reserve("before", List.of(cap), 1, clock.instant());
+    store.settle("before", 1, clock.instant());
+    r.kill();
+
+    LedgerException e = assertThrows(LedgerException.class,
+        () -> store.charge("while-down", List.of(cap), 4_321, clock.instant()));
+    assertTrue(e.getMessage().contains("queued"), e.getMessage());
+
+    r.restart();
+    eventually("replaying", () -> assertEquals(0, store.pendingSettles()));
+    assertEquals(new CapStatus(cap, 4_322, 0), store.status(List.of(cap), clock.instant()).get(0));
+    assertFalse(store.charge("while-down", List.of(cap), 4_321, clock.instant()), "charged once");
+  }
+
+  @Test
   void aSettleThatTimedOutButReachedRedisIsAppliedOnceDespiteItsReplay() throws Exception {
     RedisServerProcess r = redis();
     RedisLedgerStore store = store(r);
