@@ -74,7 +74,7 @@ public final class AdminHttpServer implements AutoCloseable {
       }
       Engine current = engine.get();
       try {
-        current.ledger().snapshot(current.clock().instant());
+        current.ledger().ping(current.clock().instant());
         String detail = readinessDetail.get();
         respond(ex, 200, "text/plain", detail.isEmpty() ? "ready\n" : "ready\n" + detail + "\n");
       } catch (LedgerException e) {

@@ -40,6 +40,14 @@ public interface LedgerStore extends AutoCloseable {
   /** Current counters of the given instances (zeroes for instances never touched). */
   List<CapStatus> status(List<CapInstance> caps, Instant now) throws LedgerException;
 
+  /**
+   * Answers when the store is reachable and usable, throws when it is not: the readiness check.
+   * The default reads a snapshot; stores where that is expensive answer more cheaply.
+   */
+  default void ping(Instant now) throws LedgerException {
+    snapshot(now);
+  }
+
   /** Every cap instance touched in its current window (for {@code /v1/caps}). */
   List<CapStatus> snapshot(Instant now) throws LedgerException;
 

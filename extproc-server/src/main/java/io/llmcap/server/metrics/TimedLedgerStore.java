@@ -78,6 +78,11 @@ public final class TimedLedgerStore implements LedgerStore {
   }
 
   @Override
+  public void ping(Instant now) throws LedgerException {
+    delegate.ping(now);
+  }
+
+  @Override
   public boolean charge(String callId, List<CapInstance> caps, long amountNanos, Instant now) throws LedgerException {
     return charge.time(() -> delegate.charge(callId, caps, amountNanos, now));
   }

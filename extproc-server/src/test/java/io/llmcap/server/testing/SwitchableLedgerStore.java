@@ -54,6 +54,12 @@ public final class SwitchableLedgerStore implements LedgerStore {
   }
 
   @Override
+  public void ping(Instant now) throws LedgerException {
+    check("ping");
+    delegate.ping(now);
+  }
+
+  @Override
   public List<CapStatus> snapshot(Instant now) throws LedgerException {
     check("snapshot");
     return delegate.snapshot(now);

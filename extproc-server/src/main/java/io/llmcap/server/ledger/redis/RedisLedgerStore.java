@@ -308,6 +308,12 @@ public final class RedisLedgerStore implements LedgerStore {
     return out;
   }
 
+  /** One script round trip that reads no cap (it sweeps expired holds, usually none). */
+  @Override
+  public void ping(Instant now) throws LedgerException {
+    run(STATUS, "ping", new String[] {keys.holds()}, commonArgs(now));
+  }
+
   @Override
   public List<CapStatus> snapshot(Instant now) throws LedgerException {
     Objects.requireNonNull(now, "now");
