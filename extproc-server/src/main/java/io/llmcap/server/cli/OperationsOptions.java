@@ -9,6 +9,9 @@ import io.llmcap.server.alerts.AlertSink;
 import io.llmcap.server.alerts.WebhookSink;
 import io.llmcap.server.audit.AuditLog;
 import io.llmcap.server.audit.JsonLinesAuditFile;
+import io.llmcap.server.config.StoreConfig;
+import io.llmcap.server.ledger.redis.RedisEndpoint;
+import io.llmcap.server.ledger.redis.RedisStreamAuditSink;
 import io.llmcap.server.extproc.CallListener;
 import io.llmcap.server.extproc.CallListeners;
 import io.llmcap.server.metrics.ConfigReloads;
@@ -58,6 +61,15 @@ final class OperationsOptions {
   @Option(names = "--audit-max-age", paramLabel = "AGE", converter = DurationConverter.class,
       description = "Delete rotated audit files older than this (e.g. 720h). Default: no age limit.")
   Duration auditMaxAge;
+
+  @Option(names = "--audit-redis-stream", paramLabel = "KEY",
+      description = "Also append audit records to this Redis stream on the store's Redis (store.type: redis). "
+          + "Default: no stream.")
+  String auditRedisStream;
+
+  @Option(names = "--audit-redis-max-length", defaultValue = "1000000", paramLabel = "N",
+      description = "Entries the audit stream keeps, approximately (default: ${DEFAULT-VALUE}).")
+  long auditRedisMaxLength;
 
   @Option(names = "--audit-queue", defaultValue = "65536", paramLabel = "N",
       description = "Audit records waiting for the disk before new ones are dropped (default: ${DEFAULT-VALUE}).")
@@ -147,6 +159,19 @@ final class OperationsOptions {
       closeables.add(0, audit);
       log.info("audit trail: {} (rotated at {} MiB, {} kept{})", auditFile.toAbsolutePath(), auditMaxFileMb,
           auditMaxFiles, auditMaxAge == null ? "" : ", deleted after " + auditMaxAge);
+    }
+    if (auditRedisStream != null) {
+      StoreConfig store = engine.config().store();
+      if (store.type() != StoreConfig.Type.REDIS) {
+        throw new IllegalArgumentException("--audit-redis-stream writes to the store's Redis: it needs "
+            + "store.type: redis in the caps file (use --audit-file with the memory store)");
+      }
+      RedisEndpoint endpoint = store.uri() != null ? RedisEndpoint.of(store.uri()) : RedisEndpoint.cluster(store.nodes());
+      AuditLog stream = new AuditLog(
+          RedisStreamAuditSink.open(endpoint, auditRedisStream, auditRedisMaxLength, store.timeout()), auditQueue);
+      listeners.add(stream);
+      closeables.add(0, stream);
+      log.info("audit trail also in Redis stream {} (about {} entries kept)", auditRedisStream, auditRedisMaxLength);
     }
     log.info("alerts at {} of each cap{}", alerts.thresholdNames(),
         engine.config().alerts().webhook() == null ? " (log only: no alerts.webhook)"
