@@ -41,11 +41,15 @@ public final class AlertMonitor implements CallListener, AutoCloseable {
   private static final int QUEUE = 1024;
   private static final int MAX_REMEMBERED = 50_000;
 
-  private final Threshold[] thresholds;
+  private final Supplier<AlertsConfig> config;
+  private volatile Parsed parsed;
   private final Supplier<LedgerStore> ledger;
   private final AlertSink sink;
   private final ThreadPoolExecutor worker;
   private final Map<String, Instant> recentlyClaimed = new ConcurrentHashMap<>();
+
+  /** The thresholds of one caps file, parsed once per file (a reload brings a new config object). */
+  private record Parsed(AlertsConfig source, Threshold[] thresholds) {}
 
   /** One threshold as an exact fraction {@code numerator / 10^scale}. */
   private record Threshold(String name, long numerator, BigInteger bigNumerator, long denominator) {
@@ -72,11 +76,19 @@ public final class AlertMonitor implements CallListener, AutoCloseable {
     }
   }
 
+  /** Alerts at fixed thresholds (tests; one caps file for the monitor's life). */
+  public AlertMonitor(AlertsConfig config, Supplier<LedgerStore> ledger, AlertSink sink) {
+    this(() -> config, ledger, sink);
+  }
+
   /**
+   * @param config the alerts section of the caps file in force: a reload's new thresholds apply to
+   *     the next decision
    * @param ledger the store of the engine in force (alert claims live there)
    */
-  public AlertMonitor(AlertsConfig config, Supplier<LedgerStore> ledger, AlertSink sink) {
-    this.thresholds = config.thresholds().stream().map(Threshold::of).toArray(Threshold[]::new);
+  public AlertMonitor(Supplier<AlertsConfig> config, Supplier<LedgerStore> ledger, AlertSink sink) {
+    this.config = config;
+    thresholds();
     this.ledger = ledger;
     this.sink = sink;
     this.worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(QUEUE), r -> {
@@ -86,8 +98,19 @@ public final class AlertMonitor implements CallListener, AutoCloseable {
     });
   }
 
+  private Threshold[] thresholds() {
+    AlertsConfig current = config.get();
+    Parsed p = parsed;
+    if (p == null || p.source() != current) {
+      p = new Parsed(current, current.thresholds().stream().map(Threshold::of).toArray(Threshold[]::new));
+      parsed = p;
+    }
+    return p.thresholds();
+  }
+
   @Override
   public void decided(Decision d) {
+    Threshold[] thresholds = thresholds();
     for (CapStatus s : d.caps()) {
       long committed = saturatingAdd(s.spentNanos(), s.reservedNanos());
       for (Threshold t : thresholds) {
@@ -175,6 +198,6 @@ public final class AlertMonitor implements CallListener, AutoCloseable {
   }
 
   public List<String> thresholdNames() {
-    return java.util.Arrays.stream(thresholds).map(Threshold::name).toList();
+    return java.util.Arrays.stream(thresholds()).map(Threshold::name).toList();
   }
 }

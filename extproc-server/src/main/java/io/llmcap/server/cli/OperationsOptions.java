@@ -6,7 +6,7 @@ import io.llmcap.server.admin.AdminToken;
 import io.llmcap.server.admin.RecentDenials;
 import io.llmcap.server.alerts.AlertMonitor;
 import io.llmcap.server.alerts.AlertSink;
-import io.llmcap.server.alerts.WebhookSink;
+import io.llmcap.server.alerts.ConfiguredWebhookSink;
 import io.llmcap.server.audit.AuditLog;
 import io.llmcap.server.audit.JsonLinesAuditFile;
 import io.llmcap.server.config.StoreConfig;
@@ -146,9 +146,10 @@ final class OperationsOptions {
     listeners.add(metrics.callListener());
     RecentDenials denials = new RecentDenials(Math.max(1, recentDenials));
     listeners.add(denials);
-    AlertSink sink = engine.config().alerts().webhook() == null ? AlertSink.NONE
-        : new WebhookSink(engine.config().alerts().webhook(), 5, Duration.ofSeconds(1));
-    AlertMonitor alerts = new AlertMonitor(engine.config().alerts(), () -> live.get().ledger(), sink);
+    // Thresholds and webhook follow caps-file reloads.
+    Supplier<io.llmcap.server.config.AlertsConfig> alertsConfig = () -> live.get().config().alerts();
+    AlertSink sink = new ConfiguredWebhookSink(alertsConfig, 5, Duration.ofSeconds(1));
+    AlertMonitor alerts = new AlertMonitor(alertsConfig, () -> live.get().ledger(), sink);
     listeners.add(alerts);
     closeables.add(alerts);
     if (auditFile != null) {

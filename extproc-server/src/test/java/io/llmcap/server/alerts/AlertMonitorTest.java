@@ -160,4 +160,16 @@ class AlertMonitorTest {
     assertEquals(List.of("0.5", "1"), monitor.thresholdNames());
     monitor.close();
   }
+
+  @Test
+  void aReloadedCapsFileBringsItsOwnThresholds() {
+    var current = new java.util.concurrent.atomic.AtomicReference<>(new io.llmcap.server.config.AlertsConfig(
+        List.of(new java.math.BigDecimal("0.5")), null));
+    var monitor = new AlertMonitor(current::get, () -> null, AlertSink.NONE);
+    assertEquals(List.of("0.5"), monitor.thresholdNames());
+    current.set(new io.llmcap.server.config.AlertsConfig(
+        List.of(new java.math.BigDecimal("0.9"), new java.math.BigDecimal("1.0")), null));
+    assertEquals(List.of("0.9", "1"), monitor.thresholdNames());
+    monitor.close();
+  }
 }
