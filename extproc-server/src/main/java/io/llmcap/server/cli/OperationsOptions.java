@@ -156,6 +156,7 @@ final class OperationsOptions {
       JsonLinesAuditFile file = new JsonLinesAuditFile(auditFile,
           new JsonLinesAuditFile.Retention(auditMaxFileMb << 20, auditMaxFiles, auditMaxAge), Clock.systemUTC());
       AuditLog audit = new AuditLog(file, auditQueue);
+      metrics.auditDrops("file", audit::dropped);
       listeners.add(audit);
       closeables.add(0, audit);
       log.info("audit trail: {} (rotated at {} MiB, {} kept{})", auditFile.toAbsolutePath(), auditMaxFileMb,
@@ -170,6 +171,7 @@ final class OperationsOptions {
       RedisEndpoint endpoint = store.uri() != null ? RedisEndpoint.of(store.uri()) : RedisEndpoint.cluster(store.nodes());
       AuditLog stream = new AuditLog(
           RedisStreamAuditSink.open(endpoint, auditRedisStream, auditRedisMaxLength, store.timeout()), auditQueue);
+      metrics.auditDrops("redis", stream::dropped);
       listeners.add(stream);
       closeables.add(0, stream);
       log.info("audit trail also in Redis stream {} (about {} entries kept)", auditRedisStream, auditRedisMaxLength);

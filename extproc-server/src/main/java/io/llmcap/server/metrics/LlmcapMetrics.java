@@ -58,6 +58,9 @@ public final class LlmcapMetrics {
    * @param engine the engine in force (cap gauges read its policy and store at every scrape)
    * @param topSubjects how many subjects of each {@code per} cap get series of their own
    */
+  private final java.util.Map<String, java.util.function.LongSupplier> auditSinks =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   public LlmcapMetrics(Supplier<Engine> engine, int topSubjects) {
     decisions = Counter.builder().name("llmcap_decisions").help("Decisions on LLM calls, by outcome.")
         .labelNames("outcome", "provider").register(registry);
@@ -83,6 +86,12 @@ public final class LlmcapMetrics {
     reloads.labelValues("applied");
     reloads.labelValues("refused");
     registry.register(new CapGauges(engine, topSubjects));
+    io.prometheus.metrics.core.metrics.CounterWithCallback.builder()
+        .name("llmcap_audit_dropped_total")
+        .help("Audit records lost to a full queue or a failed write, by sink.")
+        .labelNames("sink")
+        .callback(cb -> auditSinks.forEach((sink, dropped) -> cb.call(dropped.getAsLong(), sink)))
+        .register(registry);
     listener = new MetricsListener();
   }
 
@@ -109,6 +118,14 @@ public final class LlmcapMetrics {
         reloads.labelValues("refused").inc();
       }
     };
+  }
+
+  /**
+   * Exposes how many audit records a sink lost (full queue or failed write) as {@code
+   * llmcap_audit_dropped_total{sink=...}}: a trail with gaps must be visible.
+   */
+  public void auditDrops(String sink, java.util.function.LongSupplier dropped) {
+    auditSinks.put(sink, dropped);
   }
 
   public PrometheusRegistry registry() {

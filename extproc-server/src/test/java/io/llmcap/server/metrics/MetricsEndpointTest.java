@@ -137,6 +137,16 @@ class MetricsEndpointTest {
   }
 
   @Test
+  void auditRecordsLostBySinkAreVisible() throws Exception {
+    start("caps: []", 10);
+    metrics.auditDrops("file", () -> 7);
+    metrics.auditDrops("redis", () -> 0);
+    String body = scrape();
+    assertEquals(7, value(body, "llmcap_audit_dropped_total{sink=\"file\"}"));
+    assertEquals(0, value(body, "llmcap_audit_dropped_total{sink=\"redis\"}"));
+  }
+
+  @Test
   void storeFailuresAreCountedByOperation() throws Exception {
     start("caps: []", 10);
     LedgerStore failing = metrics.timed(new io.llmcap.server.testing.SwitchableLedgerStore(
