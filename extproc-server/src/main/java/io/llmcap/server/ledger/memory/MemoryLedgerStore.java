@@ -1,5 +1,9 @@
 package io.llmcap.server.ledger.memory;
 
+import static io.llmcap.server.ledger.LedgerArguments.distinct;
+import static io.llmcap.server.ledger.LedgerArguments.requireCallId;
+import static io.llmcap.server.ledger.LedgerArguments.requireNotNegative;
+
 import io.llmcap.server.cap.CapInstance;
 import io.llmcap.server.ledger.CapStatus;
 import io.llmcap.server.ledger.LedgerException;
@@ -13,9 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -218,9 +220,7 @@ public final class MemoryLedgerStore implements LedgerStore {
       Instant now) throws LedgerException {
     requireCallId(callId);
     Objects.requireNonNull(now, "now");
-    if (amountNanos < 0) {
-      throw new IllegalArgumentException("amountNanos must not be negative, got " + amountNanos);
-    }
+    requireNotNegative(amountNanos, "amountNanos");
     List<CapInstance> distinct = distinct(caps);
     if (distinct.isEmpty()) {
       // Nothing to count against: nothing is held, and a later settle returns false.
@@ -281,9 +281,7 @@ public final class MemoryLedgerStore implements LedgerStore {
   public boolean settle(String callId, long actualNanos, Instant now) throws LedgerException {
     requireCallId(callId);
     Objects.requireNonNull(now, "now");
-    if (actualNanos < 0) {
-      throw new IllegalArgumentException("actualNanos must not be negative, got " + actualNanos);
-    }
+    requireNotNegative(actualNanos, "actualNanos");
     byte[] record = journal == null ? null : JournalCodec.settle(callId, actualNanos, now);
     synchronized (lock) {
       LedgerState st = prepare(now);
@@ -304,9 +302,7 @@ public final class MemoryLedgerStore implements LedgerStore {
       throws LedgerException {
     requireCallId(callId);
     Objects.requireNonNull(now, "now");
-    if (amountNanos < 0) {
-      throw new IllegalArgumentException("amountNanos must not be negative, got " + amountNanos);
-    }
+    requireNotNegative(amountNanos, "amountNanos");
     List<CapInstance> distinct = distinct(caps);
     if (distinct.isEmpty()) {
       return false;
@@ -493,22 +489,7 @@ public final class MemoryLedgerStore implements LedgerStore {
     return out;
   }
 
-  private static List<CapInstance> distinct(List<CapInstance> caps) {
-    if (caps.size() <= 1) {
-      return caps;
-    }
-    Map<String, CapInstance> byKey = new LinkedHashMap<>();
-    for (CapInstance cap : caps) {
-      byKey.putIfAbsent(cap.key(), cap);
-    }
-    return byKey.size() == caps.size() ? caps : new ArrayList<>(byKey.values());
-  }
 
-  private static void requireCallId(String callId) {
-    if (callId == null || callId.isEmpty()) {
-      throw new IllegalArgumentException("callId must not be empty");
-    }
-  }
 
   private static int indexOf(byte[] b, byte v, int from) {
     for (int i = from; i < b.length; i++) {

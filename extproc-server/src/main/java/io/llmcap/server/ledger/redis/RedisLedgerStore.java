@@ -1,5 +1,9 @@
 package io.llmcap.server.ledger.redis;
 
+import static io.llmcap.server.ledger.LedgerArguments.distinct;
+import static io.llmcap.server.ledger.LedgerArguments.requireCallId;
+import static io.llmcap.server.ledger.LedgerArguments.requireNotNegative;
+
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.ScriptOutputType;
@@ -16,9 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -218,9 +220,7 @@ public final class RedisLedgerStore implements LedgerStore {
       Instant now) throws LedgerException {
     requireCallId(callId);
     Objects.requireNonNull(now, "now");
-    if (amountNanos < 0) {
-      throw new IllegalArgumentException("amountNanos must not be negative, got " + amountNanos);
-    }
+    requireNotNegative(amountNanos, "amountNanos");
     List<CapInstance> distinct = distinct(caps);
     if (distinct.isEmpty()) {
       return new ReserveOutcome.Granted(List.of(), List.of());
@@ -267,9 +267,7 @@ public final class RedisLedgerStore implements LedgerStore {
   public boolean settle(String callId, long actualNanos, Instant now) throws LedgerException {
     requireCallId(callId);
     Objects.requireNonNull(now, "now");
-    if (actualNanos < 0) {
-      throw new IllegalArgumentException("actualNanos must not be negative, got " + actualNanos);
-    }
+    requireNotNegative(actualNanos, "actualNanos");
     try {
       return settleInRedis(callId, actualNanos, now);
     } catch (LedgerException e) {
@@ -411,9 +409,7 @@ public final class RedisLedgerStore implements LedgerStore {
       throws LedgerException {
     requireCallId(callId);
     Objects.requireNonNull(now, "now");
-    if (amountNanos < 0) {
-      throw new IllegalArgumentException("amountNanos must not be negative, got " + amountNanos);
-    }
+    requireNotNegative(amountNanos, "amountNanos");
     List<CapInstance> distinct = distinct(caps);
     if (distinct.isEmpty()) {
       return false;
@@ -627,20 +623,5 @@ public final class RedisLedgerStore implements LedgerStore {
     return t == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + t.getMessage() + ")";
   }
 
-  private static List<CapInstance> distinct(List<CapInstance> caps) {
-    if (caps.size() <= 1) {
-      return caps;
-    }
-    Map<String, CapInstance> byKey = new LinkedHashMap<>();
-    for (CapInstance cap : caps) {
-      byKey.putIfAbsent(cap.key(), cap);
-    }
-    return byKey.size() == caps.size() ? caps : new ArrayList<>(byKey.values());
-  }
 
-  private static void requireCallId(String callId) {
-    if (callId == null || callId.isEmpty()) {
-      throw new IllegalArgumentException("callId must not be empty");
-    }
-  }
 }
