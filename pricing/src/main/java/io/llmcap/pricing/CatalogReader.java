@@ -84,7 +84,14 @@ final class CatalogReader {
     f.audioInput = rate(node, "input_cost_per_audio_token", where);
     f.audioOutput = rate(node, "output_cost_per_audio_token", where);
     f.searchPerQuery = dearestRate(node, "search_context_cost_per_query", where);
+    f.searchPerQueryBySize = ratesBySize(node, "search_context_cost_per_query", where);
     f.perRequest = rate(node, "input_cost_per_request", where);
+    f.inputPriority = rate(node, "input_cost_per_token_priority", where);
+    f.outputPriority = rate(node, "output_cost_per_token_priority", where);
+    f.cacheReadPriority = rate(node, "cache_read_input_token_cost_priority", where);
+    f.inputFlex = rate(node, "input_cost_per_token_flex", where);
+    f.outputFlex = rate(node, "output_cost_per_token_flex", where);
+    f.cacheReadFlex = rate(node, "cache_read_input_token_cost_flex", where);
     return f;
   }
 
@@ -149,6 +156,32 @@ final class CatalogReader {
       }
     }
     return dearest;
+  }
+
+  /**
+   * {@code search_context_cost_per_query}'s prices by context size, keyed {@code low}, {@code
+   * medium}, {@code high} (the catalog writes {@code search_context_size_low}, …); null when the
+   * field is absent or one number.
+   */
+  private static Map<String, BigDecimal> ratesBySize(JsonNode node, String field, Where where)
+      throws PricingException {
+    JsonNode v = node.get(field);
+    if (v == null || !v.isObject()) {
+      return null;
+    }
+    Map<String, BigDecimal> bySize = new HashMap<>();
+    Iterator<Map.Entry<String, JsonNode>> options = v.fields();
+    while (options.hasNext()) {
+      String option = options.next().getKey();
+      BigDecimal value = rate(v, option, where);
+      if (value != null) {
+        String size = option.startsWith("search_context_size_")
+            ? option.substring("search_context_size_".length())
+            : option;
+        bySize.put(size, value);
+      }
+    }
+    return Map.copyOf(bySize);
   }
 
   private static Long count(JsonNode node, String field, Where where) throws PricingException {

@@ -26,7 +26,9 @@ public final class CostCalculator {
    * @throws UnpriceableUsageException when a category with a non-zero count has no rate in the
    *     entry (naming the model key and the missing field), or the cost exceeds a {@code long}
    */
-  public static long cost(ModelPrice price, Usage usage) throws UnpriceableUsageException {
+  public static long cost(ModelPrice standardPrice, Usage usage)
+      throws UnpriceableUsageException {
+    ModelPrice price = standardPrice.atServiceTier(usage.serviceTier());
     RateSchedule s = price.scheduleFor(promptTokens(usage));
     BigDecimal nanos = BigDecimal.ZERO;
     nanos = add(nanos, price, usage.inputTokens(), s.input, "input");
@@ -37,7 +39,8 @@ public final class CostCalculator {
     nanos = add(nanos, price, usage.reasoningTokens(), s.reasoningOrOutput(), "reasoning");
     nanos = add(nanos, price, usage.audioInputTokens(), s.audioInput, "audio input");
     nanos = add(nanos, price, usage.audioOutputTokens(), s.audioOutput, "audio output");
-    nanos = add(nanos, price, usage.webSearchRequests(), price.webSearchRate(), "web search");
+    nanos = add(nanos, price, usage.webSearchRequests(),
+        price.webSearchRate(usage.webSearchContextSize()), "web search");
     nanos = addPerRequest(nanos, price);
     return toNanos(price, nanos, usage.toString());
   }
@@ -81,6 +84,51 @@ public final class CostCalculator {
   }
 
   /**
+   * Upper bound of a call's cost before it runs, as {@link #bound(ModelPrice, long, long, boolean,
+   * boolean)} at the prices of {@code call.serviceTier()}, plus {@code call.webSearches()} web
+   * searches at {@code search_context_cost_per_query} for the call's context size.
+   *
+   * @throws UnpriceableUsageException when a needed rate is missing (including the priority
+   *     prices of a priority-tier bound, or the search price of a call that may search)
+   */
+  public static long bound(ModelPrice standardPrice, CallBound call)
+      throws UnpriceableUsageException {
+    ModelPrice price = standardPrice.atServiceTier(call.serviceTier());
+    BigDecimal nanos = BigDecimal.ZERO;
+    nanos = add(nanos, price, call.inputTokens(),
+        price.boundInputRate(call.inputTokens(), call.mayWriteCache(), call.mediaInput()),
+        "input");
+    nanos = add(nanos, price, call.outputTokens(), price.boundOutputRate(call.inputTokens()),
+        "output");
+    nanos = add(nanos, price, call.webSearches(), price.webSearchRate(call.searchContextSize()),
+        "web search");
+    nanos = addPerRequest(nanos, price);
+    return toNanos(price, nanos, call.toString());
+  }
+
+  /**
+   * Largest {@code n >= 0} such that {@code bound(price, call.withOutputTokens(n)) <=
+   * budgetNanos}; {@code -1} if even {@code n = 0} does not fit. {@link Long#MAX_VALUE} when
+   * output is free, or more tokens fit than a {@code long} counts.
+   *
+   * @throws UnpriceableUsageException when a needed rate is missing
+   */
+  public static long maxAffordableOutputTokens(ModelPrice standardPrice, CallBound call,
+      long budgetNanos) throws UnpriceableUsageException {
+    ModelPrice price = standardPrice.atServiceTier(call.serviceTier());
+    Rate outputRate = price.boundOutputRate(call.inputTokens());
+    requirePresent(price, outputRate, "output");
+    BigDecimal fixedNanos = BigDecimal.ZERO;
+    fixedNanos = add(fixedNanos, price, call.inputTokens(),
+        price.boundInputRate(call.inputTokens(), call.mayWriteCache(), call.mediaInput()),
+        "input");
+    fixedNanos = add(fixedNanos, price, call.webSearches(),
+        price.webSearchRate(call.searchContextSize()), "web search");
+    fixedNanos = addPerRequest(fixedNanos, price);
+    return affordable(fixedNanos, outputRate, budgetNanos);
+  }
+
+  /**
    * Largest {@code n >= 0} such that {@code bound(price, inputTokens, n, mayWriteCache) <=
    * budgetNanos}; {@code -1} if even {@code n = 0} does not fit. {@link Long#MAX_VALUE} when
    * output is free, or more tokens fit than a {@code long} counts.
@@ -103,8 +151,12 @@ public final class CostCalculator {
     inputNanos = add(inputNanos, price, inputTokens,
         price.boundInputRate(inputTokens, mayWriteCache, mediaInput), "input");
     inputNanos = addPerRequest(inputNanos, price);
+    return affordable(inputNanos, outputRate, budgetNanos);
+  }
+
+  private static long affordable(BigDecimal fixedNanos, Rate outputRate, long budgetNanos) {
     // ceil(x) <= B  <=>  x <= B for an integer B, so no rounding enters the comparison.
-    BigDecimal left = BigDecimal.valueOf(budgetNanos).subtract(inputNanos);
+    BigDecimal left = BigDecimal.valueOf(budgetNanos).subtract(fixedNanos);
     if (left.signum() < 0) {
       return -1;
     }

@@ -1,6 +1,7 @@
 package io.llmcap.pricing;
 
 import java.util.List;
+import java.util.OptionalLong;
 
 /**
  * Input tokens of a request before it is sent, from the texts the adapter extracted (message
@@ -19,9 +20,22 @@ import java.util.List;
  * remaining texts take the UTF-8 byte bound (and estimate) of {@code Utf8ByteBoundCounter}, which
  * holds for every tokenizer, so a 1 MB prompt is decided in a few milliseconds.
  *
- * <p>Everything is capped at the model's {@code max_input_tokens} when known: the provider
- * rejects a longer request before generating, and a rejected request is not billed. Embedding
- * models are the exception: their limit is per input of a batch.
+ * <p>Everything is capped at the call's context window: the provider rejects a longer request
+ * before generating, and a rejected request is not billed. The window is the model's {@code
+ * max_input_tokens}, or a larger window the request itself opens (Anthropic's 1M-context beta),
+ * see {@link #contextWindow}. Embedding models are the exception: their limit is per input of a
+ * batch.
+ *
+ * <p><b>Why the catalog's window may cap the bound.</b> The cap only binds when the counted texts
+ * exceed the window, or for media (whose size nothing in the body tells). It would under-reserve
+ * if the catalog stated a window smaller than the provider's. The catalog keys dated model
+ * snapshots, whose input window the provider publishes with the model and does not raise later
+ * (output limits do drift, e.g. 65,535 vs 65,536 for Gemini 2.5, which is why a request's own
+ * output limit is never lowered to the catalog's). Windows that did grow were opt-in (Anthropic's
+ * {@code context-1m} beta), and the request says so; it is read from the request. An operator who
+ * knows a larger window sets {@code maxInputTokens} in the model's {@code pricing.overrides}
+ * entry. No margin is added on top: a margin would push every capped Claude bound past the 200k
+ * tier line and double its price for requests the provider would refuse anyway.
  */
 public final class InputTokenBound {
   static final int EXACT_BUDGET_CHARS = 32 * 1024;
@@ -49,9 +63,18 @@ public final class InputTokenBound {
    */
   public static long upperBound(TokenCounter counter, List<String> texts, int messageCount,
       int mediaCount, ModelPrice price) {
+    return upperBound(counter, texts, messageCount, mediaCount, price, contextWindow(price, null));
+  }
+
+  /**
+   * {@link #upperBound(TokenCounter, List, int, int, ModelPrice)} with the call's context window
+   * given ({@link #contextWindow}), empty when unknown.
+   */
+  public static long upperBound(TokenCounter counter, List<String> texts, int messageCount,
+      int mediaCount, ModelPrice price, OptionalLong contextWindow) {
     requireNonNegative(messageCount, mediaCount);
-    if (mediaCount > 0 && price.maxInputTokens().isPresent() && !"embedding".equals(price.mode())) {
-      return price.maxInputTokens().getAsLong();
+    if (mediaCount > 0 && contextWindow.isPresent()) {
+      return contextWindow.getAsLong();
     }
     long tokens = BOUND_TOKENS_PER_REQUEST;
     if (price.toolUseSystemPromptTokens().isPresent()) {
@@ -66,7 +89,7 @@ public final class InputTokenBound {
           ? counter.upperBound(text)
           : Utf8ByteBoundCounter.INSTANCE.upperBound(text));
     }
-    return cap(tokens, price);
+    return cap(tokens, contextWindow);
   }
 
   /**
@@ -76,6 +99,12 @@ public final class InputTokenBound {
    */
   public static long estimate(TokenCounter counter, List<String> texts, int messageCount,
       int mediaCount, ModelPrice price) {
+    return estimate(counter, texts, messageCount, mediaCount, price, contextWindow(price, null));
+  }
+
+  /** {@link #estimate(TokenCounter, List, int, int, ModelPrice)} within a given context window. */
+  public static long estimate(TokenCounter counter, List<String> texts, int messageCount,
+      int mediaCount, ModelPrice price, OptionalLong contextWindow) {
     requireNonNegative(messageCount, mediaCount);
     long tokens = ESTIMATE_TOKENS_PER_REQUEST;
     tokens = add(tokens, multiply(messageCount, ESTIMATE_TOKENS_PER_MESSAGE));
@@ -87,17 +116,30 @@ public final class InputTokenBound {
           ? counter.estimate(text)
           : Utf8ByteBoundCounter.INSTANCE.estimate(text));
     }
-    return cap(tokens, price);
+    return cap(tokens, contextWindow);
   }
 
   /**
-   * An embedding model's {@code max_input_tokens} limits each input of a batch, not the request
-   * (one call may embed thousands of inputs), so it caps nothing there.
+   * The most input tokens one pass of a call can have: the larger of the model's {@code
+   * max_input_tokens} and {@code requestWindow} (a window the request opens, such as Anthropic's
+   * 1M-context beta; null when it opens none); empty when neither is known. An embedding model's
+   * {@code max_input_tokens} limits each input of a batch, not the request (one call may embed
+   * thousands of inputs), so it is no window there.
    */
-  private static long cap(long tokens, ModelPrice price) {
-    return price.maxInputTokens().isPresent() && !"embedding".equals(price.mode())
-        ? Math.min(tokens, price.maxInputTokens().getAsLong())
-        : tokens;
+  public static OptionalLong contextWindow(ModelPrice price, Long requestWindow) {
+    OptionalLong catalog = "embedding".equals(price.mode())
+        ? OptionalLong.empty()
+        : price.maxInputTokens();
+    if (requestWindow == null) {
+      return catalog;
+    }
+    return OptionalLong.of(catalog.isPresent()
+        ? Math.max(catalog.getAsLong(), requestWindow)
+        : requestWindow);
+  }
+
+  private static long cap(long tokens, OptionalLong contextWindow) {
+    return contextWindow.isPresent() ? Math.min(tokens, contextWindow.getAsLong()) : tokens;
   }
 
   private static long add(long a, long b) {

@@ -2,6 +2,8 @@ package io.llmcap.pricing;
 
 import io.llmcap.pricing.RateSchedule.Rate;
 import java.math.BigDecimal;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
 
@@ -39,6 +41,10 @@ public final class ModelPrice {
   private final Rate[][] boundInput;
   /** [applicable tier count]: the dearest output-side rate. */
   private final Rate[] boundOutput;
+  /** This entry at its {@code *_priority} prices, or null when it has none. */
+  private final ModelPrice priority;
+  /** This entry at its {@code *_flex} prices, or null when it has none. */
+  private final ModelPrice flex;
 
   ModelPrice(Fields fields) {
     this.f = fields.copy();
@@ -82,6 +88,62 @@ public final class ModelPrice {
       }
       boundOutput[applicable] = dearestOutput(applicable);
     }
+    this.priority = f.inputPriority != null && f.outputPriority != null
+        ? new ModelPrice(atTier(f, f.inputPriority, f.outputPriority, f.cacheReadPriority))
+        : null;
+    this.flex = f.inputFlex != null && f.outputFlex != null
+        ? new ModelPrice(atTier(f, f.inputFlex, f.outputFlex, f.cacheReadFlex))
+        : null;
+  }
+
+  /**
+   * The entry's fields with a service tier's base prices. A tier column the catalog lacks (a
+   * priority cache-read price) stays missing rather than falling back to the cheaper standard
+   * price, so such usage is refused, not under-billed.
+   */
+  private static Fields atTier(Fields standard, BigDecimal input, BigDecimal output,
+      BigDecimal cacheRead) {
+    Fields t = standard.copy();
+    t.input = input;
+    t.output = output;
+    t.cacheRead = cacheRead;
+    t.inputPriority = null;
+    t.outputPriority = null;
+    t.cacheReadPriority = null;
+    t.inputFlex = null;
+    t.outputFlex = null;
+    t.cacheReadFlex = null;
+    return t;
+  }
+
+  /**
+   * This entry as billed at {@code tier}: the {@code *_priority} or {@code *_flex} columns. Flex
+   * without flex prices is billed at the standard prices (dearer than any flex price, so never
+   * under-billed).
+   *
+   * @throws UnpriceableUsageException for a priority call on an entry without priority prices, or
+   *     a tier the catalog has no columns for
+   */
+  public ModelPrice atServiceTier(ServiceTier tier) throws UnpriceableUsageException {
+    return switch (tier) {
+      case STANDARD -> this;
+      case FLEX -> flex != null ? flex : this;
+      case PRIORITY -> {
+        if (priority == null) {
+          throw new UnpriceableUsageException("model '" + f.key + "' has no"
+              + " 'input_cost_per_token_priority' and 'output_cost_per_token_priority' in the price"
+              + " catalog, so a call served at the priority tier cannot be priced");
+        }
+        yield priority;
+      }
+      case UNPRICED -> throw new UnpriceableUsageException("the price catalog has no prices for"
+          + " the service tier model '" + f.key + "' was served at");
+    };
+  }
+
+  /** True when the entry has priority-tier prices ({@code input/output_cost_per_token_priority}). */
+  public boolean hasPriorityPrices() {
+    return priority != null;
   }
 
   static boolean isAnthropicFamily(String provider) {
@@ -186,8 +248,26 @@ public final class ModelPrice {
     return f.perRequest;
   }
 
+  /**
+   * USD per web search at one {@code search_context_size} ({@code low}, {@code medium}, {@code
+   * high}); the dearest size when {@code contextSize} is null or not priced by size.
+   */
+  public BigDecimal webSearchPerQuery(String contextSize) {
+    if (contextSize != null && f.searchPerQueryBySize != null) {
+      BigDecimal sized = f.searchPerQueryBySize.get(contextSize.toLowerCase(Locale.ROOT));
+      if (sized != null) {
+        return sized;
+      }
+    }
+    return f.searchPerQuery;
+  }
+
   Rate webSearchRate() {
     return Rate.of("search_context_cost_per_query", f.searchPerQuery);
+  }
+
+  Rate webSearchRate(String contextSize) {
+    return Rate.of("search_context_cost_per_query", webSearchPerQuery(contextSize));
   }
 
   Rate perRequestRate() {
@@ -334,8 +414,16 @@ public final class ModelPrice {
     BigDecimal audioOutput;
     /** The dearest of {@code search_context_cost_per_query}'s context sizes, USD per search. */
     BigDecimal searchPerQuery;
+    /** {@code search_context_cost_per_query} by size ({@code low}, {@code medium}, {@code high}). */
+    Map<String, BigDecimal> searchPerQueryBySize;
     /** {@code input_cost_per_request}, USD charged once per call. */
     BigDecimal perRequest;
+    BigDecimal inputPriority;
+    BigDecimal outputPriority;
+    BigDecimal cacheReadPriority;
+    BigDecimal inputFlex;
+    BigDecimal outputFlex;
+    BigDecimal cacheReadFlex;
 
     Fields copy() {
       Fields c = new Fields();
@@ -362,7 +450,14 @@ public final class ModelPrice {
       c.audioInput = audioInput;
       c.audioOutput = audioOutput;
       c.searchPerQuery = searchPerQuery;
+      c.searchPerQueryBySize = searchPerQueryBySize;
       c.perRequest = perRequest;
+      c.inputPriority = inputPriority;
+      c.outputPriority = outputPriority;
+      c.cacheReadPriority = cacheReadPriority;
+      c.inputFlex = inputFlex;
+      c.outputFlex = outputFlex;
+      c.cacheReadFlex = cacheReadFlex;
       return c;
     }
   }

@@ -26,6 +26,10 @@ package io.llmcap.pricing;
  * @param audioOutputTokens audio output tokens, billed at {@code output_cost_per_audio_token}
  * @param webSearchRequests server-side web searches, billed per query at {@code
  *     search_context_cost_per_query} (Anthropic {@code server_tool_use.web_search_requests})
+ * @param webSearchContextSize the {@code search_context_size} the searches used ({@code low},
+ *     {@code medium}, {@code high}), or null when unknown: then the dearest size is charged
+ * @param serviceTier the tier the provider says it served the call at (OpenAI {@code
+ *     service_tier}); never null
  */
 public record Usage(
     long inputTokens,
@@ -36,11 +40,16 @@ public record Usage(
     long reasoningTokens,
     long audioInputTokens,
     long audioOutputTokens,
-    long webSearchRequests) {
+    long webSearchRequests,
+    String webSearchContextSize,
+    ServiceTier serviceTier) {
 
   public static final Usage ZERO = new Usage(0, 0, 0, 0, 0, 0, 0, 0, 0);
 
   public Usage {
+    if (serviceTier == null) {
+      throw new IllegalArgumentException("usage needs a service tier (STANDARD when none is known)");
+    }
     if (inputTokens < 0 || cacheReadTokens < 0 || cacheWrite5mTokens < 0 || cacheWrite1hTokens < 0
         || outputTokens < 0 || reasoningTokens < 0 || audioInputTokens < 0
         || audioOutputTokens < 0 || webSearchRequests < 0) {
@@ -49,6 +58,15 @@ public record Usage(
           + outputTokens + ", " + reasoningTokens + ", " + audioInputTokens + ", "
           + audioOutputTokens + ", " + webSearchRequests);
     }
+  }
+
+  /** Token and web-search counts at the standard tier, searches at their dearest size. */
+  public Usage(long inputTokens, long cacheReadTokens, long cacheWrite5mTokens,
+      long cacheWrite1hTokens, long outputTokens, long reasoningTokens, long audioInputTokens,
+      long audioOutputTokens, long webSearchRequests) {
+    this(inputTokens, cacheReadTokens, cacheWrite5mTokens, cacheWrite1hTokens, outputTokens,
+        reasoningTokens, audioInputTokens, audioOutputTokens, webSearchRequests, null,
+        ServiceTier.STANDARD);
   }
 
   /** Text-token usage only (the six token categories every API reports). */
@@ -71,7 +89,8 @@ public record Usage(
     return new Builder().input(inputTokens).cacheRead(cacheReadTokens)
         .cacheWrite5m(cacheWrite5mTokens).cacheWrite1h(cacheWrite1hTokens).output(outputTokens)
         .reasoning(reasoningTokens).audioInput(audioInputTokens).audioOutput(audioOutputTokens)
-        .webSearchRequests(webSearchRequests);
+        .webSearchRequests(webSearchRequests).webSearchContextSize(webSearchContextSize)
+        .serviceTier(serviceTier);
   }
 
   /**
@@ -103,6 +122,8 @@ public record Usage(
     private long audioInput;
     private long audioOutput;
     private long webSearchRequests;
+    private String webSearchContextSize;
+    private ServiceTier serviceTier = ServiceTier.STANDARD;
 
     private Builder() {}
 
@@ -151,10 +172,20 @@ public record Usage(
       return this;
     }
 
-    /** @throws IllegalArgumentException when a count is negative */
+    public Builder webSearchContextSize(String size) {
+      this.webSearchContextSize = size;
+      return this;
+    }
+
+    public Builder serviceTier(ServiceTier tier) {
+      this.serviceTier = tier;
+      return this;
+    }
+
+    /** @throws IllegalArgumentException when a count is negative or the tier is null */
     public Usage build() {
       return new Usage(input, cacheRead, cacheWrite5m, cacheWrite1h, output, reasoning,
-          audioInput, audioOutput, webSearchRequests);
+          audioInput, audioOutput, webSearchRequests, webSearchContextSize, serviceTier);
     }
   }
 }

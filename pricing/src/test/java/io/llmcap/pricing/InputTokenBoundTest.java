@@ -87,4 +87,22 @@ class InputTokenBoundTest {
         small);
     assertTrue(bound >= 4 * 8_000, "bound " + bound);
   }
+
+  @Test
+  void aWindowTheRequestOpensReplacesASmallerCatalogWindow() throws Exception {
+    ModelPrice sonnet = CATALOG.resolve(PriceRoute.ANTHROPIC, "claude-sonnet-4-5-20250929");
+    TokenCounter counter = TokenCounters.forModel(PriceRoute.ANTHROPIC, sonnet);
+    assertEquals(java.util.OptionalLong.of(200_000), InputTokenBound.contextWindow(sonnet, null));
+    java.util.OptionalLong oneMillion = InputTokenBound.contextWindow(sonnet, 1_000_000L);
+    assertEquals(java.util.OptionalLong.of(1_000_000), oneMillion);
+    // a smaller request window never shrinks the catalog's
+    assertEquals(java.util.OptionalLong.of(200_000),
+        InputTokenBound.contextWindow(sonnet, 100_000L));
+    String big = "x ".repeat(600_000);
+    assertEquals(200_000, InputTokenBound.upperBound(counter, List.of(big), 1, 0, sonnet));
+    long bound = InputTokenBound.upperBound(counter, List.of(big), 1, 0, sonnet, oneMillion);
+    assertTrue(bound > 200_000 && bound <= 1_000_000, "bound " + bound);
+    assertEquals(1_000_000,
+        InputTokenBound.upperBound(counter, List.of("hi"), 1, 1, sonnet, oneMillion));
+  }
 }

@@ -15,6 +15,7 @@ import java.util.List;
  * @param mayWriteCache true when the request may write the prompt cache (Anthropic
  *     {@code cache_control}), so input may be billed at a cache-write rate
  * @param streamUsageRequested true when an OpenAI-style stream already asks for usage
+ * @param costFactors what else the request says about its cost (tools, tier, opened window)
  */
 public record ParsedRequest(
     String model,
@@ -24,9 +25,21 @@ public record ParsedRequest(
     int messageCount,
     int mediaCount,
     boolean mayWriteCache,
-    boolean streamUsageRequested) {
+    boolean streamUsageRequested,
+    CostFactors costFactors) {
 
   public ParsedRequest {
     promptTexts = List.copyOf(promptTexts);
+    if (costFactors == null) {
+      costFactors = CostFactors.NONE;
+    }
+  }
+
+  /** A request with no cost factors beyond its texts and output limit. */
+  public ParsedRequest(String model, Long maxOutputTokens, boolean stream,
+      List<String> promptTexts, int messageCount, int mediaCount, boolean mayWriteCache,
+      boolean streamUsageRequested) {
+    this(model, maxOutputTokens, stream, promptTexts, messageCount, mediaCount, mayWriteCache,
+        streamUsageRequested, CostFactors.NONE);
   }
 }

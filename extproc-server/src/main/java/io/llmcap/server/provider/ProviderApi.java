@@ -24,6 +24,18 @@ public interface ProviderApi {
    */
   ParsedRequest parseRequest(ApiRoute route, byte[] body) throws InvalidRequestException;
 
+  /**
+   * {@link #parseRequest(ApiRoute, byte[])} for an API whose request headers change the cost
+   * (Anthropic's {@code anthropic-beta: context-1m-…} opens a 1M-token window).
+   *
+   * @param requestHeaders the request's headers, lower-case names; may be empty
+   * @throws InvalidRequestException with a message fit for the caller
+   */
+  default ParsedRequest parseRequest(ApiRoute route, byte[] body,
+      Map<String, String> requestHeaders) throws InvalidRequestException {
+    return parseRequest(route, body);
+  }
+
   /** A fresh incremental usage reader for one response. */
   UsageParser newUsageParser(ApiRoute route, ParsedRequest request);
 

@@ -23,7 +23,9 @@ import java.util.Map;
  *
  * <p>{@code max_tokens} is required (the API answers 400 without it) and bounds all billed output:
  * extended thinking is counted inside {@code output_tokens} and its {@code budget_tokens} must be
- * below {@code max_tokens}. Token counting takes no {@code max_tokens}.
+ * below {@code max_tokens}. Token counting takes no {@code max_tokens}. Server tools run inside
+ * the one message, so {@code max_tokens} bounds their turns' output too; their input side is
+ * bounded in {@link AnthropicCostFactors}.
  */
 public final class AnthropicMessagesApi implements ProviderApi {
 
@@ -45,6 +47,13 @@ public final class AnthropicMessagesApi implements ProviderApi {
 
   @Override
   public ParsedRequest parseRequest(ApiRoute route, byte[] body) throws InvalidRequestException {
+    return parseRequest(route, body, Map.of());
+  }
+
+  /** Reads the {@code anthropic-beta} header too: see {@link AnthropicCostFactors}. */
+  @Override
+  public ParsedRequest parseRequest(ApiRoute route, byte[] body, Map<String, String> requestHeaders)
+      throws InvalidRequestException {
     ObjectNode root = StrictJson.readRequestObject(body);
     String model;
     boolean stream;
@@ -83,7 +92,8 @@ public final class AnthropicMessagesApi implements ProviderApi {
         prompt.messageCount(),
         prompt.mediaCount(),
         prompt.cacheControlSeen(),
-        false);
+        false,
+        AnthropicCostFactors.read(root, requestHeaders));
   }
 
   @Override

@@ -3,6 +3,7 @@ package io.llmcap.server.provider.bedrock;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llmcap.server.provider.ApiRoute;
+import io.llmcap.server.provider.CostFactors;
 import io.llmcap.server.provider.ErrorBodies;
 import io.llmcap.server.provider.ErrorKind;
 import io.llmcap.server.provider.InvalidRequestException;
@@ -11,6 +12,7 @@ import io.llmcap.server.provider.Provider;
 import io.llmcap.server.provider.ProviderApi;
 import io.llmcap.server.provider.StrictJson;
 import io.llmcap.server.provider.UsageParser;
+import io.llmcap.server.provider.anthropic.AnthropicCostFactors;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -25,7 +27,8 @@ import java.util.Map;
  * <p>{@code inferenceConfig.maxTokens} bounds the output; without it the model's maximum applies.
  * {@code additionalModelRequestFields} is passed to the model as it is, so a token limit hidden
  * there ({@code max_tokens} for Claude) could override {@code maxTokens}: such a key is refused.
- * A {@code cachePoint} block may write the prompt cache. Images, documents and videos are media.
+ * {@code additionalModelRequestFields.anthropic_beta} with {@code context-1m-…} opens Claude's
+ * 1M-token window. A {@code cachePoint} block may write the prompt cache. Images, documents and videos are media.
  */
 public final class BedrockConverseApi implements ProviderApi {
 
@@ -57,7 +60,13 @@ public final class BedrockConverseApi implements ProviderApi {
     Long limit = StrictJson.optionalTokenCount(config, MAX_TOKENS, "inferenceConfig.maxTokens");
     ObjectNode additional = StrictJson.optionalObject(
         root, "additionalModelRequestFields", "additionalModelRequestFields");
+    CostFactors.Builder factors = CostFactors.builder();
     if (additional != null) {
+      JsonNode betas = additional.get("anthropic_beta");
+      if (betas != null && !betas.isNull() && AnthropicCostFactors.opensOneMillion(
+          AnthropicCostFactors.betaList(betas, "additionalModelRequestFields.anthropic_beta"))) {
+        factors.contextWindow(AnthropicCostFactors.ONE_MILLION);
+      }
       for (Iterator<String> names = additional.fieldNames(); names.hasNext(); ) {
         String name = names.next();
         String lower = name.toLowerCase(Locale.ROOT);
@@ -103,7 +112,7 @@ public final class BedrockConverseApi implements ProviderApi {
       prompt.texts.add(StrictJson.text(root.get("promptVariables")));
     }
     return new ParsedRequest(route.pathModel(), limit, route.streamingPath(), prompt.texts,
-        prompt.messages, prompt.media, prompt.cachePoint, false);
+        prompt.messages, prompt.media, prompt.cachePoint, false, factors.build());
   }
 
   /** Content blocks: text, media, tool use and results, reasoning, cache points. */

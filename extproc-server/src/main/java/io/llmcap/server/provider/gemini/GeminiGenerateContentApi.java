@@ -84,15 +84,23 @@ public final class GeminiGenerateContentApi implements ProviderApi {
     }
     GeminiPromptCollector prompt = new GeminiPromptCollector();
     prompt.collect(request, config, route.free());
+    int media = prompt.mediaCount();
+    JsonNode cachedContent = GeminiFields.get(request, "cachedContent");
+    if (cachedContent != null && !cachedContent.isNull()) {
+      // The cache's tokens are input the body does not hold (billed as cache reads, and counted
+      // for the 200k tier): bounded like a media item, by the model's whole context window.
+      media++;
+    }
     return new ParsedRequest(
         route.pathModel(),
         limit == null ? null : limit * candidateCount,
         route.streamingPath(),
         prompt.texts(),
         prompt.messageCount(),
-        prompt.mediaCount(),
+        media,
         false,
-        false);
+        false,
+        GeminiTools.costFactors(GeminiFields.get(request, "tools")));
   }
 
   @Override

@@ -3,6 +3,7 @@ package io.llmcap.server.provider.openai;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llmcap.server.provider.ApiRoute;
+import io.llmcap.server.provider.CostFactors;
 import io.llmcap.server.provider.ErrorBodies;
 import io.llmcap.server.provider.ErrorKind;
 import io.llmcap.server.provider.InvalidRequestException;
@@ -106,6 +107,12 @@ public final class OpenAiChatApi implements ProviderApi {
 
     OpenAiPromptCollector prompt = new OpenAiPromptCollector();
     prompt.collect(root);
+    CostFactors.Builder factors = CostFactors.builder();
+    if (provider == Provider.OPENAI || provider == Provider.AZURE) {
+      OpenAiRequests.serviceTier(root, factors);
+    }
+    prediction(root, factors);
+    webSearch(root, model, factors);
     return new ParsedRequest(
         model,
         limit == null ? null : limit * choices,
@@ -114,12 +121,69 @@ public final class OpenAiChatApi implements ProviderApi {
         prompt.messageCount(),
         prompt.mediaCount(),
         false,
-        includeUsage);
+        includeUsage,
+        factors.build());
+  }
+
+  /**
+   * Predicted outputs: prediction tokens the answer does not use are billed as completion tokens
+   * ({@code rejected_prediction_tokens}, counted in {@code completion_tokens} for billing), and
+   * OpenAI does not document that {@code max_completion_tokens} caps them. Since they are tokens
+   * of the prediction, the prediction's own size bounds them: it is added to the output bound. It
+   * is not billed as input.
+   */
+  private static void prediction(ObjectNode root, CostFactors.Builder factors)
+      throws InvalidRequestException {
+    ObjectNode prediction = StrictJson.optionalObject(root, "prediction", "prediction");
+    if (prediction == null) {
+      return;
+    }
+    JsonNode content = prediction.get("content");
+    if (content != null && content.isTextual()) {
+      factors.outputText(content.textValue());
+    } else if (content != null && content.isArray()) {
+      for (JsonNode part : content) {
+        // Any part counts by its text, or its whole JSON when it has none: never less than it is.
+        factors.outputText(part.path("text").isTextual() ? part.get("text").textValue()
+            : StrictJson.text(part));
+      }
+    } else if (content != null && !content.isNull()) {
+      throw new InvalidRequestException("field 'prediction.content' must be a string or an array of"
+          + " text parts, not " + StrictJson.kind(content));
+    }
+  }
+
+  /**
+   * Search models of chat completions ({@code gpt-4o-search-preview}, …, or any request with
+   * {@code web_search_options}) are billed a fee per call by {@code search_context_size}
+   * ({@code medium} when unset): one search per call.
+   */
+  private static void webSearch(ObjectNode root, String model, CostFactors.Builder factors)
+      throws InvalidRequestException {
+    ObjectNode options = StrictJson.optionalObject(root, "web_search_options", "web_search_options");
+    if (options == null && !isSearchModel(model)) {
+      return;
+    }
+    String size = "medium";
+    JsonNode sizeNode = options == null ? null : options.get("search_context_size");
+    if (sizeNode != null && !sizeNode.isNull()) {
+      if (!sizeNode.isTextual()) {
+        throw new InvalidRequestException("field 'web_search_options.search_context_size' must be a"
+            + " string, not " + StrictJson.kind(sizeNode));
+      }
+      size = sizeNode.textValue().trim().toLowerCase(java.util.Locale.ROOT);
+    }
+    factors.webSearches(1, size);
+  }
+
+  private static boolean isSearchModel(String model) {
+    return model != null && (model.contains("search-preview") || model.contains("search-api"));
   }
 
   @Override
   public UsageParser newUsageParser(ApiRoute route, ParsedRequest request) {
-    return new OpenAiUsageParser(request.stream(), true);
+    return new OpenAiUsageParser(request.stream(), true, request.costFactors(),
+        provider == Provider.OPENAI || provider == Provider.AZURE);
   }
 
   /** True for the instances that ask streams to report usage (all but Mistral). */

@@ -3,8 +3,11 @@ package io.llmcap.server.provider.openai;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llmcap.server.provider.ApiRoute;
+import io.llmcap.server.provider.CostFactors;
 import io.llmcap.server.provider.InvalidRequestException;
 import io.llmcap.server.provider.StrictJson;
+import java.util.Locale;
+import java.util.Set;
 
 /** Request fields shared by OpenAI's endpoints. */
 final class OpenAiRequests {
@@ -26,6 +29,30 @@ final class OpenAiRequests {
           "field 'model' must be a string, not " + StrictJson.kind(model));
     }
     return route.pathModel();
+  }
+
+  /** The {@code service_tier} values the catalog has price columns for. */
+  private static final Set<String> PRICED_TIERS = Set.of("auto", "default", "flex", "priority");
+
+  /**
+   * Notes the request's {@code service_tier}; a tier the catalog has no price column for ({@code
+   * scale}, {@code ultrafast}, …) leaves the call without a bound.
+   */
+  static void serviceTier(ObjectNode root, CostFactors.Builder factors)
+      throws InvalidRequestException {
+    JsonNode tier = root.get("service_tier");
+    if (tier == null || tier.isNull()) {
+      return;
+    }
+    if (!tier.isTextual()) {
+      throw new InvalidRequestException(
+          "field 'service_tier' must be a string, not " + StrictJson.kind(tier));
+    }
+    String name = tier.textValue().trim().toLowerCase(Locale.ROOT);
+    if (!PRICED_TIERS.contains(name)) {
+      factors.unbounded("service_tier '" + tier.textValue() + "' has no prices in the price catalog");
+    }
+    factors.serviceTier(name);
   }
 
   /** {@code n}-style counts: absent gives 1; otherwise at least 1. */

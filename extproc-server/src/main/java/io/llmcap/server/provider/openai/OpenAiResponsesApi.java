@@ -3,6 +3,7 @@ package io.llmcap.server.provider.openai;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llmcap.server.provider.ApiRoute;
+import io.llmcap.server.provider.CostFactors;
 import io.llmcap.server.provider.ErrorKind;
 import io.llmcap.server.provider.InvalidRequestException;
 import io.llmcap.server.provider.ParsedRequest;
@@ -35,6 +36,8 @@ public final class OpenAiResponsesApi implements ProviderApi {
   private static final String MAX_OUTPUT_TOKENS = "max_output_tokens";
   private static final Set<String> TEXT_PARTS = Set.of("input_text", "output_text", "text");
   private static final Set<String> MEDIA_PARTS = Set.of("input_image", "input_file", "input_audio");
+  /** Unseen instructions a computer-use tool adds: Anthropic's equivalent is about 1,200 tokens. */
+  static final long CLIENT_TOOL_HIDDEN_TOKENS = 2_000;
 
   private OpenAiResponsesApi() {}
 
@@ -86,16 +89,69 @@ public final class OpenAiResponsesApi implements ProviderApi {
           "field 'input' must be a string or an array of input items, not "
               + StrictJson.kind(input));
     }
+    CostFactors.Builder factors = CostFactors.builder();
+    OpenAiRequests.serviceTier(root, factors);
     JsonNode tools = StrictJson.optionalArray(root, "tools", "tools");
     if (tools != null) {
       tools.forEach(tool -> prompt.texts.add(StrictJson.text(tool)));
+      builtInTools(root, tools, factors);
     }
     JsonNode format = root.path("text").path("format");
     if (format.isObject()) {
       prompt.texts.add(StrictJson.text(format));
     }
     return new ParsedRequest(model, limit, stream, prompt.texts, prompt.messages, prompt.media,
-        false, false);
+        false, false, factors.build());
+  }
+
+  /**
+   * Built-in tools run on OpenAI's side within the call. {@code web_search} (and its preview) and
+   * {@code mcp} feed results back as input, and web searches are billed per call: with {@code
+   * max_tool_calls} each allowed call is a search fee (web search) and one more pass over at most
+   * the whole context window; without it they have no bound. {@code file_search}, {@code
+   * code_interpreter} and {@code image_generation} are billed at prices the model's catalog entry
+   * does not carry (per 1,000 calls, per container session, at an image model's rates): no bound.
+   * {@code function}, {@code custom}, {@code computer_use_preview}, {@code local_shell}, {@code
+   * shell} and {@code apply_patch} run on the caller's side; their definitions are counted as
+   * input text, and {@code computer_use_preview} adds {@value #CLIENT_TOOL_HIDDEN_TOKENS} tokens
+   * for the instructions OpenAI adds unseen. Unknown tool types have no bound.
+   */
+  private static void builtInTools(ObjectNode root, JsonNode tools, CostFactors.Builder factors)
+      throws InvalidRequestException {
+    Long maxCalls = StrictJson.optionalTokenCount(root, "max_tool_calls", "max_tool_calls");
+    long calls = 0;
+    for (JsonNode tool : tools) {
+      String type = tool.path("type").asText("");
+      switch (type) {
+        case "function", "custom", "local_shell", "shell", "apply_patch" -> { }
+        case "computer_use_preview" -> factors.hiddenInput(CLIENT_TOOL_HIDDEN_TOKENS);
+        case "web_search", "web_search_preview", "web_search_2025_08_26",
+            "web_search_preview_2025_03_11" -> {
+          if (maxCalls == null) {
+            factors.unbounded("tool '" + type + "' may search any number of times: set max_tool_calls to"
+                + " bound it");
+          } else {
+            // OpenAI's default context size is medium.
+            JsonNode size = tool.get("search_context_size");
+            factors.webSearches(maxCalls, size != null && size.isTextual() ? size.textValue() : "medium");
+            calls = maxCalls;
+          }
+        }
+        case "mcp" -> {
+          if (maxCalls == null) {
+            factors.unbounded("tool 'mcp' may call remote tools any number of times and read their results"
+                + " back as input: set max_tool_calls to bound it");
+          } else {
+            calls = maxCalls;
+          }
+        }
+        case "file_search", "code_interpreter", "image_generation" -> factors.unbounded("tool '" + type
+            + "' is billed at prices the model's price catalog entry does not carry");
+        default -> factors.unbounded("tool type '" + type + "' is one whose billing LLMCap does not know");
+      }
+    }
+    // max_tool_calls limits all built-in tool calls together: that many extra passes at most.
+    factors.rereads(calls);
   }
 
   /** Input items: messages with string or part-array content; other items by their JSON text. */
@@ -144,7 +200,7 @@ public final class OpenAiResponsesApi implements ProviderApi {
 
   @Override
   public UsageParser newUsageParser(ApiRoute route, ParsedRequest request) {
-    return new OpenAiResponsesUsageParser(request.stream());
+    return new OpenAiResponsesUsageParser(request.stream(), request.costFactors());
   }
 
   @Override

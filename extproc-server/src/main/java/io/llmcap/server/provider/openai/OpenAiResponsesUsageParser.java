@@ -1,8 +1,10 @@
 package io.llmcap.server.provider.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.llmcap.pricing.ServiceTier;
 import io.llmcap.pricing.Usage;
 import io.llmcap.server.provider.BaseUsageParser;
+import io.llmcap.server.provider.CostFactors;
 import io.llmcap.server.provider.SseEventReader.SseEvent;
 import io.llmcap.server.provider.TokenCounts;
 import java.util.Map;
@@ -16,7 +18,9 @@ import java.util.Set;
  *
  * <p>{@code input_tokens} includes {@code input_tokens_details.cached_tokens} (and the 2026
  * {@code cache_write_tokens}); {@code output_tokens} includes reasoning. Built-in web searches are
- * billed per call: each {@code web_search_call} item of the output counts as one search.
+ * billed per call: each {@code web_search_call} item of the output counts as one search, at the
+ * context size the request's tool asked for. The response's {@code service_tier} (the tier that
+ * served the call) selects the tier prices.
  */
 final class OpenAiResponsesUsageParser extends BaseUsageParser {
 
@@ -28,10 +32,13 @@ final class OpenAiResponsesUsageParser extends BaseUsageParser {
       Set.of("response.completed", "response.incomplete", "response.failed");
 
   private final boolean streamRequested;
+  private final CostFactors factors;
 
-  OpenAiResponsesUsageParser(boolean streamRequested) {
-    super(Set.of("usage", "model", "output"));
+  /** @param factors the request's: the search context size its web-search tool asked for */
+  OpenAiResponsesUsageParser(boolean streamRequested, CostFactors factors) {
+    super(Set.of("usage", "model", "output", "service_tier"));
     this.streamRequested = streamRequested;
+    this.factors = factors;
   }
 
   @Override
@@ -53,14 +60,14 @@ final class OpenAiResponsesUsageParser extends BaseUsageParser {
     if (type.equals("error")) {
       recordProviderError("error event in stream", data);
     } else if (TERMINAL.contains(type) && response != null) {
-      onUsage(response.get("usage"), response.get("output"));
+      onUsage(response.get("usage"), response.get("output"), response.get("service_tier"));
     }
   }
 
   @Override
   protected void onDocument(Map<String, JsonNode> fields) {
     setModel(fields.get("model"));
-    onUsage(fields.get("usage"), fields.get("output"));
+    onUsage(fields.get("usage"), fields.get("output"), fields.get("service_tier"));
   }
 
   private void setModel(JsonNode model) {
@@ -69,7 +76,7 @@ final class OpenAiResponsesUsageParser extends BaseUsageParser {
     }
   }
 
-  private void onUsage(JsonNode usage, JsonNode output) {
+  private void onUsage(JsonNode usage, JsonNode output, JsonNode tier) {
     if (!isSuccess() || usage == null || !usage.isObject() || !reportsCounts(usage, "input_tokens", "output_tokens")) {
       return;
     }
@@ -84,6 +91,8 @@ final class OpenAiResponsesUsageParser extends BaseUsageParser {
         .cacheWrite5m(written)
         .output(counts.get(OUTPUT))
         .webSearchRequests(webSearches(output))
+        .webSearchContextSize(factors.searchContextSize())
+        .serviceTier(ServiceTier.fromReported(tier != null && tier.isTextual() ? tier.textValue() : null))
         .build());
     markInputSeen();
     markComplete();

@@ -1,8 +1,10 @@
 package io.llmcap.server.provider.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.llmcap.pricing.ServiceTier;
 import io.llmcap.pricing.Usage;
 import io.llmcap.server.provider.BaseUsageParser;
+import io.llmcap.server.provider.CostFactors;
 import io.llmcap.server.provider.SseEventReader.SseEvent;
 import io.llmcap.server.provider.TokenCounts;
 import java.util.Map;
@@ -13,7 +15,8 @@ import java.util.Set;
  * chunk whose {@code usage} is non-null (sent before {@code [DONE]} only when {@code
  * stream_options.include_usage} was set; Azure may first send a chunk with empty {@code choices}
  * and an empty {@code model}). The input side is only ever reported there, together with the
- * output, so {@code inputSeen} and {@code complete} become true at the same time.
+ * output, so {@code inputSeen} and {@code complete} become true at the same time. The response's
+ * {@code service_tier} (the tier that served the call) selects the tier prices.
  */
 final class OpenAiUsageParser extends BaseUsageParser {
 
@@ -26,15 +29,32 @@ final class OpenAiUsageParser extends BaseUsageParser {
 
   private final boolean streamRequested;
   private final boolean reportsOutput;
+  private final CostFactors factors;
+  private final boolean pricesServiceTier;
+  private String serviceTier;
 
   /**
    * @param reportsOutput false for embeddings, whose usage has no completion tokens; every other
    *     API must report both sides for its usage to be a bill
    */
   OpenAiUsageParser(boolean streamRequested, boolean reportsOutput) {
-    super(Set.of("usage", "model"));
+    this(streamRequested, reportsOutput, CostFactors.NONE, false);
+  }
+
+  /**
+   * @param factors the request's: its per-call searches (search models) are billed with the usage,
+   *     since chat usage does not count them
+   * @param pricesServiceTier true where the reported {@code service_tier} is OpenAI's (OpenAI,
+   *     Azure); compatible servers use the field for tiers of their own that the catalog does not
+   *     price
+   */
+  OpenAiUsageParser(boolean streamRequested, boolean reportsOutput, CostFactors factors,
+      boolean pricesServiceTier) {
+    super(Set.of("usage", "model", "service_tier"));
     this.streamRequested = streamRequested;
     this.reportsOutput = reportsOutput;
+    this.factors = factors;
+    this.pricesServiceTier = pricesServiceTier;
   }
 
   @Override
@@ -55,17 +75,20 @@ final class OpenAiUsageParser extends BaseUsageParser {
     if (error != null && !error.isNull()) {
       recordProviderError("error in stream", error);
     }
-    onReport(chunk.get("model"), chunk.get("usage"));
+    onReport(chunk.get("model"), chunk.get("usage"), chunk.get("service_tier"));
   }
 
   @Override
   protected void onDocument(Map<String, JsonNode> fields) {
-    onReport(fields.get("model"), fields.get("usage"));
+    onReport(fields.get("model"), fields.get("usage"), fields.get("service_tier"));
   }
 
-  private void onReport(JsonNode model, JsonNode usage) {
+  private void onReport(JsonNode model, JsonNode usage, JsonNode tier) {
     if (model != null && model.isTextual()) {
       setResponseModel(model.textValue());
+    }
+    if (pricesServiceTier && tier != null && tier.isTextual()) {
+      serviceTier = tier.textValue();
     }
     if (usage == null || !usage.isObject() || !isSuccess()) {
       return;
@@ -73,7 +96,11 @@ final class OpenAiUsageParser extends BaseUsageParser {
     if (!(reportsOutput ? reportsCounts(usage, PROMPT, COMPLETION) : reportsCounts(usage, PROMPT))) {
       return;
     }
-    setUsage(toUsage(usage));
+    setUsage(toUsage(usage).toBuilder()
+        .serviceTier(ServiceTier.fromReported(serviceTier))
+        .webSearchRequests(factors.webSearches())
+        .webSearchContextSize(factors.searchContextSize())
+        .build());
     markInputSeen();
     markComplete();
   }
