@@ -12,7 +12,6 @@ import io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders;
 import io.envoyproxy.envoy.service.ext_proc.v3.ImmediateResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
-import io.llmcap.pricing.CostCalculator;
 import io.llmcap.pricing.ModelPrice;
 import io.llmcap.pricing.NanoUsd;
 import io.llmcap.pricing.UnknownModelException;
@@ -136,7 +135,7 @@ final class CallProcessor {
 
   private Reply onRequestHeaders(ProcessingRequest request) {
     HttpHeaders http = request.getRequestHeaders();
-    Map<String, String> headers = Headers.firstValues(http.getHeaders());
+    Map<String, String> headers = Headers.values(http.getHeaders());
     String method = headers.getOrDefault(":method", "").toUpperCase(java.util.Locale.ROOT);
     String path = headers.getOrDefault(":path", "");
     String authority = headers.get(":authority");
@@ -217,7 +216,7 @@ final class CallProcessor {
     var api = route.api();
     ParsedRequest request;
     try {
-      request = api.parseRequest(route, body);
+      request = api.parseRequest(route, body, attributes.headers());
     } catch (InvalidRequestException e) {
       return refuse(e.getMessage());
     }
@@ -314,8 +313,7 @@ final class CallProcessor {
     EnforcementConfig enforcement = engine.config().enforcement();
     long affordable;
     try {
-      affordable = CostCalculator.maxAffordableOutputTokens(modelPrice, plan.inputTokens(), plan.mayWriteCache(),
-          plan.mediaInput(), denied.blocking().remainingNanos());
+      affordable = plan.maxAffordableOutputTokens(modelPrice, denied.blocking().remainingNanos());
     } catch (UnpriceableUsageException e) {
       affordable = -1;
     }
@@ -347,7 +345,7 @@ final class CallProcessor {
       return new Reply(headersContinueResponse(HeaderMutation.getDefaultInstance()), false);
     }
     HttpHeaders http = request.getResponseHeaders();
-    Map<String, String> headers = Headers.firstValues(http.getHeaders());
+    Map<String, String> headers = Headers.values(http.getHeaders());
     upstreamStatus = parseStatus(headers.get(":status"));
     fromUpstream = cameFromUpstream(headers, request);
     decoder = new ResponseBodyDecoder(headers.get("content-encoding"));

@@ -13,14 +13,18 @@ final class Headers {
   private Headers() {}
 
   /**
-   * First value of each header, keyed by lower-case name. Envoy sends values in {@code raw_value}
-   * (mandatory since about v1.32); older Envoys used {@code value}, which is read as a fallback.
+   * Each header's value, keyed by lower-case name; a header sent several times (Envoy sends each
+   * line apart) is joined with {@code ", "} as HTTP defines, so no line is missed (a second
+   * {@code anthropic-beta} line can open a larger context window). Pseudo-headers keep their first
+   * value. Envoy sends values in {@code raw_value} (mandatory since about v1.32); older Envoys used
+   * {@code value}, which is read as a fallback.
    */
-  static Map<String, String> firstValues(HeaderMap map) {
+  static Map<String, String> values(HeaderMap map) {
     Map<String, String> out = new HashMap<>(map.getHeadersCount() * 2);
     for (HeaderValue h : map.getHeadersList()) {
       String value = h.getRawValue().isEmpty() ? h.getValue() : h.getRawValue().toString(StandardCharsets.UTF_8);
-      out.putIfAbsent(h.getKey().toLowerCase(java.util.Locale.ROOT), value);
+      String name = h.getKey().toLowerCase(java.util.Locale.ROOT);
+      out.merge(name, value, (first, next) -> name.startsWith(":") ? first : first + ", " + next);
     }
     return out;
   }
