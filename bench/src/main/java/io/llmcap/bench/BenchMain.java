@@ -39,7 +39,7 @@ public final class BenchMain {
       }
       default -> {
         System.err.println("usage: java -jar llmcap-bench.jar [suite|soak|jmh] [--measure 15s] [--warmup 5s] "
-            + "[--duration 10m] [--only text] [--servers baseline,memory,redis] [--server-cpus 0] [--load-cpus 1] "
+            + "[--duration 10m] [--rate 2000] [--store memory|redis] [--jit-warmup 40s] [--only text] [--servers baseline,memory,redis] [--server-cpus 0] [--load-cpus 1] "
             + "[--out dir] [--no-wait]");
         System.exit(2);
       }
@@ -49,7 +49,7 @@ public final class BenchMain {
   /** Command-line options shared by the suite and the soak. */
   record Options(Duration warmup, Duration measure, Duration duration, double soakRate, String store, String only,
       List<String> servers, String serverCpus, String loadCpus, Path out, boolean waitForIdle, int connections,
-      List<String> serverJvm) {
+      List<String> serverJvm, Duration jitWarmup) {
     static Options parse(String[] args) {
       Map<String, String> m = new LinkedHashMap<>();
       for (int i = 0; i < args.length; i++) {
@@ -79,7 +79,8 @@ public final class BenchMain {
           Path.of(m.getOrDefault("out", "bench/target/bench-results")),
           !m.containsKey("no-wait"),
           Integer.parseInt(m.getOrDefault("connections", "2")),
-          List.of(m.getOrDefault("server-jvm", "-Xms256m -Xmx256m -XX:+UseG1GC").split(" ")));
+          List.of(m.getOrDefault("server-jvm", "-Xms256m -Xmx256m -XX:+UseG1GC").split(" ")),
+          duration(m.getOrDefault("jit-warmup", "40s")));
     }
 
     static Duration duration(String text) {

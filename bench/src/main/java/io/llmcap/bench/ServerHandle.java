@@ -26,6 +26,10 @@ final class ServerHandle implements AutoCloseable {
     this.out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     this.in = new PrintWriter(process.getOutputStream(), true, StandardCharsets.UTF_8);
     String ready = out.readLine();
+    // The JVM itself may print first (JFR, -Xlog): skip to the handshake.
+    while (ready != null && !ready.startsWith("READY ") && ready.startsWith("[")) {
+      ready = out.readLine();
+    }
     if (ready == null || !ready.startsWith("READY ")) {
       process.destroyForcibly();
       throw new IllegalStateException("server JVM did not start (first line: " + ready + "); see its log");
@@ -81,6 +85,9 @@ final class ServerHandle implements AutoCloseable {
     in.println(command);
     try {
       String line = out.readLine();
+      while (line != null && line.startsWith("[")) {
+        line = out.readLine();
+      }
       if (line == null || !line.startsWith(command.equals("STATS") ? "STATS" : command)) {
         throw new IllegalStateException("server JVM answered '" + line + "' to " + command);
       }

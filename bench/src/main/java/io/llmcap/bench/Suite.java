@@ -34,6 +34,10 @@ final class Suite {
         BenchCase.closed("stream 200 chunks, 1,000 open", stream, 1000, true));
   }
 
+  private List<BenchCase> selected() {
+    return cases().stream().filter(c -> options.only().isEmpty() || c.name().contains(options.only())).toList();
+  }
+
   int run() throws Exception {
     Path out = options.out();
     Files.createDirectories(out);
@@ -53,10 +57,8 @@ final class Suite {
         try (ServerHandle handle = ServerHandle.start(options.serverCpus(), options.serverJvm(),
             BenchMain.serverArgs(server, caps), out.resolve("server-" + server + ".log"));
              LoadGenerator load = new LoadGenerator(handle.port(), options.connections())) {
-          for (BenchCase c : cases()) {
-            if (!options.only().isEmpty() && !c.name().contains(options.only())) {
-              continue;
-            }
+          warmUp(load);
+          for (BenchCase c : selected()) {
             CaseResult r = runCase(server, handle, load, c);
             results.add(r);
             System.err.println("   " + Report.line(r));
@@ -72,6 +74,26 @@ final class Suite {
     Files.writeString(out.resolve("results.md"), report);
     System.out.println(report);
     return results.stream().anyMatch(r -> r.failed() > 0) ? 1 : 0;
+  }
+
+  /**
+   * Lets the server JVM compile its hot paths before anything is measured: each workload in turn, a few calls in
+   * flight. A case's own warm-up is too short for C2 on one core; without this, compiler threads show up as CPU per
+   * call and as latency.
+   */
+  private void warmUp(LoadGenerator load) throws InterruptedException {
+    if (options.jitWarmup().isZero()) {
+      return;
+    }
+    List<Workload> workloads = selected().stream().map(BenchCase::workload).distinct().toList();
+    Duration each = options.jitWarmup().dividedBy(workloads.size());
+    System.err.printf("   JIT warm-up: %s per workload%n", describe(each));
+    for (Workload w : workloads) {
+      LoadGenerator.Run run = load.closed(w, 8, Duration.ZERO, each, () -> {}, () -> {});
+      if (run.failed.get() > 0) {
+        throw new IllegalStateException("warm-up calls failed (" + run.failures.keySet() + "); see the server log");
+      }
+    }
   }
 
   private CaseResult runCase(String server, ServerHandle handle, LoadGenerator load, BenchCase c) throws Exception {
