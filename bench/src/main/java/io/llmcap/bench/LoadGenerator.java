@@ -26,6 +26,11 @@ import org.HdrHistogram.Recorder;
 final class LoadGenerator implements AutoCloseable {
   /** The generator wakes this early from a sleep, then spins, so calls start on time rather than a timer slack late. */
   private static final long SPIN_NANOS = 120_000;
+  /**
+   * Open model: calls not started because this many were already open. Envoy would have failed them on its
+   * ext_proc message timeout; without a ceiling an overloaded server accumulates streams until it runs out of heap.
+   */
+  static final int MAX_OPEN_CALLS = 20_000;
   private static final Metadata.Key<String> PROVIDER =
       Metadata.Key.of("x-llmcap-provider", Metadata.ASCII_STRING_MARSHALLER);
 
@@ -122,6 +127,12 @@ final class LoadGenerator implements AutoCloseable {
       }
       waitUntil(at);
       run.startLag.recordValue(Math.max(0, System.nanoTime() - at));
+      if (run.inFlight.get() >= MAX_OPEN_CALLS) {
+        run.failed.incrementAndGet();
+        run.failures.merge("not started: " + MAX_OPEN_CALLS + " calls already open (server overloaded)", 1L,
+            Long::sum);
+        continue;
+      }
       start(workload, at, run);
     }
     run.completedInWindow = run.completed.get();
