@@ -42,7 +42,7 @@ public final class CostCalculator {
     nanos = add(nanos, price, usage.webSearchRequests(),
         price.webSearchRate(usage.webSearchContextSize()), "web search");
     nanos = addPerRequest(nanos, price);
-    return toNanos(price, nanos, usage.toString());
+    return toNanos(price, nanos, usage::toString);
   }
 
   /**
@@ -80,7 +80,7 @@ public final class CostCalculator {
         price.boundInputRate(inputTokens, mayWriteCache, mediaInput), "input");
     nanos = add(nanos, price, outputTokens, price.boundOutputRate(inputTokens), "output");
     nanos = addPerRequest(nanos, price);
-    return toNanos(price, nanos, inputTokens + " input and " + outputTokens + " output tokens");
+    return toNanos(price, nanos, () -> inputTokens + " input and " + outputTokens + " output tokens");
   }
 
   /**
@@ -196,12 +196,13 @@ public final class CostCalculator {
     }
   }
 
-  private static long toNanos(ModelPrice price, BigDecimal nanos, String what)
+  /** {@code what} names the usage for the error message only: built when needed, not on every call priced. */
+  private static long toNanos(ModelPrice price, BigDecimal nanos, java.util.function.Supplier<String> what)
       throws UnpriceableUsageException {
     try {
       return nanos.setScale(0, RoundingMode.CEILING).longValueExact();
     } catch (ArithmeticException e) {
-      throw new UnpriceableUsageException("the cost of " + what + " on model '" + price.key()
+      throw new UnpriceableUsageException("the cost of " + what.get() + " on model '" + price.key()
           + "' is " + nanos.movePointLeft(9).toPlainString()
           + " USD, beyond the largest amount LLMCap counts (" + Long.MAX_VALUE + " nano-dollars)",
           e);

@@ -147,6 +147,16 @@ class CostCalculatorTest {
     UnpriceableUsageException e = assertThrows(UnpriceableUsageException.class,
         () -> cost("gpt-5", Usage.of(Long.MAX_VALUE / 2, Long.MAX_VALUE / 2)));
     assertTrue(e.getMessage().contains("gpt-5"), e.getMessage());
+    assertTrue(e.getMessage().contains("outputTokens=" + Long.MAX_VALUE / 2), "names the usage: " + e.getMessage());
+  }
+
+  @Test
+  void aBoundBeyondALongNamesItsTokenCounts() {
+    UnpriceableUsageException e = assertThrows(UnpriceableUsageException.class,
+        () -> CostCalculator.bound(PriceCatalog.bundled().entry("gpt-5").orElseThrow(), Long.MAX_VALUE / 2,
+            Long.MAX_VALUE / 2, false));
+    assertTrue(e.getMessage().contains(Long.MAX_VALUE / 2 + " input and " + Long.MAX_VALUE / 2 + " output tokens"),
+        e.getMessage());
   }
 
   @Test

@@ -1,6 +1,5 @@
 package io.llmcap.server.provider;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
 
@@ -8,6 +7,9 @@ import java.util.function.Consumer;
  * Splits a server-sent-event stream into events, whatever the chunking: a line, a CRLF pair or a
  * multi-byte character may be cut between two chunks. Lines end with LF, CRLF or CR (the SSE
  * rules; Gemini uses CRLF). Not thread-safe.
+ *
+ * <p>Every chunk of a streamed response passes through here, so a line is copied in runs up to the
+ * next line end into a plain buffer, not byte by byte into a (synchronized) ByteArrayOutputStream.
  */
 public final class SseEventReader {
 
@@ -16,7 +18,8 @@ public final class SseEventReader {
 
   private final Consumer<SseEvent> sink;
   private final int maxLineBytes;
-  private final ByteArrayOutputStream line = new ByteArrayOutputStream();
+  private byte[] line = new byte[256];
+  private int lineLength;
   private boolean skipLf;
   private boolean overflow;
   private String eventName;
@@ -32,25 +35,44 @@ public final class SseEventReader {
   }
 
   public void feed(byte[] chunk) {
-    for (byte b : chunk) {
-      if (overflow) {
-        return;
-      }
+    int i = 0;
+    int n = chunk.length;
+    while (i < n && !overflow) {
       if (skipLf) {
         skipLf = false;
-        if (b == '\n') {
+        if (chunk[i] == '\n') {
+          i++;
           continue;
         }
       }
-      if (b == '\n' || b == '\r') {
-        skipLf = b == '\r';
-        endLine();
-      } else if (line.size() >= maxLineBytes) {
-        overflow = true;
-      } else {
-        line.write(b);
+      int end = i;
+      while (end < n && chunk[end] != '\n' && chunk[end] != '\r') {
+        end++;
       }
+      if (!append(chunk, i, end - i)) {
+        overflow = true;
+        return;
+      }
+      if (end == n) {
+        return;
+      }
+      skipLf = chunk[end] == '\r';
+      endLine();
+      i = end + 1;
     }
+  }
+
+  /** Adds to the current line; false when that would make it longer than {@code maxLineBytes}. */
+  private boolean append(byte[] bytes, int from, int count) {
+    if (count > maxLineBytes - lineLength) {
+      return false;
+    }
+    if (lineLength + count > line.length) {
+      line = java.util.Arrays.copyOf(line, Math.min(maxLineBytes, Math.max(line.length * 2, lineLength + count)));
+    }
+    System.arraycopy(bytes, from, line, lineLength, count);
+    lineLength += count;
+    return true;
   }
 
   /**
@@ -61,7 +83,7 @@ public final class SseEventReader {
     if (overflow) {
       return;
     }
-    if (line.size() > 0) {
+    if (lineLength > 0) {
       endLine();
     }
     dispatch();
@@ -73,8 +95,8 @@ public final class SseEventReader {
   }
 
   private void endLine() {
-    String text = line.toString(StandardCharsets.UTF_8);
-    line.reset();
+    String text = new String(line, 0, lineLength, StandardCharsets.UTF_8);
+    lineLength = 0;
     if (text.isEmpty()) {
       dispatch();
       return;

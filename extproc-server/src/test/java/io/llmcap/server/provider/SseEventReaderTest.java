@@ -70,4 +70,25 @@ class SseEventReaderTest {
     assertTrue(reader.overflowed());
     assertTrue(events.isEmpty());
   }
+
+  @Test
+  void aLineOfExactlyTheLimitIsKeptAndOneByteMoreOverflows() {
+    List<SseEvent> seen = new ArrayList<>();
+    SseEventReader small = new SseEventReader(seen::add, 10);
+    small.feed("data: 1234".getBytes(UTF_8));
+    small.feed("\n\n".getBytes(UTF_8));
+    assertEquals(List.of(new SseEvent(null, "1234")), seen);
+
+    small.feed("data: 12345\n\n".getBytes(UTF_8));
+    assertTrue(small.overflowed());
+    assertEquals(1, seen.size());
+  }
+
+  @Test
+  void linesLongerThanTheInitialBufferAndManyEventsInOneChunkAreRead() {
+    String long1 = "y".repeat(700);
+    reader.feed(("data: " + long1 + "\n\ndata: a\n\nevent: e\ndata: b\r\n\r\n").getBytes(UTF_8));
+
+    assertEquals(List.of(new SseEvent(null, long1), new SseEvent(null, "a"), new SseEvent("e", "b")), events);
+  }
 }
