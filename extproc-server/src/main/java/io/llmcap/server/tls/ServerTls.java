@@ -80,7 +80,7 @@ public final class ServerTls implements AutoCloseable {
 
   /**
    * @param certChain PEM certificate chain the server presents (leaf first)
-   * @param privateKey PEM PKCS#8 private key ({@code BEGIN PRIVATE KEY}) of that certificate
+   * @param privateKey PEM PKCS#8 private key of that certificate
    * @param clientCa PEM CA bundle client certificates must chain to; null for server-only TLS, given for mutual
    *     TLS (a client without a valid certificate is refused during the handshake)
    * @param refresh how often the files are checked for a change
