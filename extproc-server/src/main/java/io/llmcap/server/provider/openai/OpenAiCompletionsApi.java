@@ -89,28 +89,7 @@ public final class OpenAiCompletionsApi implements ProviderApi {
       throw new InvalidRequestException(
           "field 'prompt' must be a string or an array, not " + StrictJson.kind(prompt));
     }
-    long tokenIds = 0;
-    for (int i = 0; i < prompt.size(); i++) {
-      JsonNode item = prompt.get(i);
-      if (item.isTextual()) {
-        texts.add(item.textValue());
-      } else if (item.isIntegralNumber()) {
-        tokenIds++;
-      } else if (item.isArray()) {
-        for (JsonNode token : item) {
-          if (!token.isIntegralNumber()) {
-            throw new InvalidRequestException(
-                "'prompt[" + i + "]' must be an array of token ids (integers)");
-          }
-        }
-        tokenIds += item.size();
-      } else {
-        throw new InvalidRequestException(
-            "'prompt[" + i + "]' must be a string, a token id or an array of token ids, not "
-                + StrictJson.kind(item));
-      }
-    }
-    return tokenIds;
+    return OpenAiRequests.textsAndTokenIds("prompt", prompt, texts);
   }
 
   @Override

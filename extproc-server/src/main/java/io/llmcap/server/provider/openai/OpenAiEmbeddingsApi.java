@@ -51,26 +51,7 @@ public final class OpenAiEmbeddingsApi implements ProviderApi {
     } else if (input.isTextual()) {
       texts.add(input.textValue());
     } else if (input.isArray()) {
-      for (int i = 0; i < input.size(); i++) {
-        JsonNode item = input.get(i);
-        if (item.isTextual()) {
-          texts.add(item.textValue());
-        } else if (item.isIntegralNumber()) {
-          tokenIds++;
-        } else if (item.isArray()) {
-          for (JsonNode token : item) {
-            if (!token.isIntegralNumber()) {
-              throw new InvalidRequestException(
-                  "'input[" + i + "]' must be an array of token ids (integers)");
-            }
-          }
-          tokenIds += item.size();
-        } else {
-          throw new InvalidRequestException(
-              "'input[" + i + "]' must be a string, a token id or an array of token ids, not "
-                  + StrictJson.kind(item));
-        }
-      }
+      tokenIds = OpenAiRequests.textsAndTokenIds("input", input, texts);
     } else {
       throw new InvalidRequestException(
           "field 'input' must be a string or an array, not " + StrictJson.kind(input));

@@ -1,11 +1,14 @@
 package io.llmcap.server.provider.openai;
 
+import java.util.List;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llmcap.server.provider.ApiRoute;
 import io.llmcap.server.provider.CostFactors;
 import io.llmcap.server.provider.InvalidRequestException;
 import io.llmcap.server.provider.StrictJson;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
@@ -62,5 +65,36 @@ final class OpenAiRequests {
       throw new InvalidRequestException("field '" + field + "' must be at least 1, got " + n);
     }
     return n == null ? 1 : n;
+  }
+
+  /**
+   * The items of a prompt/input array: strings are text to tokenize (added to {@code texts}),
+   * integers and arrays of integers are token ids (counted and returned).
+   *
+   * @param field the field's name, for error messages
+   */
+  static long textsAndTokenIds(String field, JsonNode array, List<String> texts) throws InvalidRequestException {
+    long tokenIds = 0;
+    for (int i = 0; i < array.size(); i++) {
+      JsonNode item = array.get(i);
+      if (item.isTextual()) {
+        texts.add(item.textValue());
+      } else if (item.isIntegralNumber()) {
+        tokenIds++;
+      } else if (item.isArray()) {
+        for (JsonNode token : item) {
+          if (!token.isIntegralNumber()) {
+            throw new InvalidRequestException(
+                "'" + field + "[" + i + "]' must be an array of token ids (integers)");
+          }
+        }
+        tokenIds += item.size();
+      } else {
+        throw new InvalidRequestException(
+            "'" + field + "[" + i + "]' must be a string, a token id or an array of token ids, not "
+                + StrictJson.kind(item));
+      }
+    }
+    return tokenIds;
   }
 }
