@@ -3,21 +3,17 @@ package io.llmcap.server.provider.anthropic;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llmcap.server.provider.InvalidRequestException;
+import io.llmcap.server.provider.PromptCollector;
 import io.llmcap.server.provider.StrictJson;
-import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Map;
 
 /**
  * Gathers the input text of a Messages body (system prompt, message blocks, tool definitions),
  * counts images and documents, and notices any {@code cache_control}, wherever it is placed.
  */
-final class AnthropicPromptCollector {
+final class AnthropicPromptCollector extends PromptCollector {
 
-  private final List<String> texts = new ArrayList<>();
-  private int messageCount;
-  private int mediaCount;
   private boolean cacheControlSeen;
 
   void collect(ObjectNode root) throws InvalidRequestException {
@@ -47,27 +43,12 @@ final class AnthropicPromptCollector {
     cacheControlSeen = containsCacheControl(root);
   }
 
-  List<String> texts() {
-    return texts;
-  }
-
-  int messageCount() {
-    return messageCount;
-  }
-
-  int mediaCount() {
-    return mediaCount;
-  }
-
   boolean cacheControlSeen() {
     return cacheControlSeen;
   }
 
   private void collectMessage(JsonNode message, String path) throws InvalidRequestException {
-    if (!message.isObject()) {
-      throw new InvalidRequestException(
-          "'" + path + "' must be a message object, not " + StrictJson.kind(message));
-    }
+    requireObject(message, path, "a message object");
     JsonNode content = message.get("content");
     if (content != null && content.isTextual()) {
       texts.add(content.textValue());

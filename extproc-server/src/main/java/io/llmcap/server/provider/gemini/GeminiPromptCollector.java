@@ -2,20 +2,16 @@ package io.llmcap.server.provider.gemini;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.llmcap.server.provider.InvalidRequestException;
+import io.llmcap.server.provider.PromptCollector;
 import io.llmcap.server.provider.StrictJson;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Gathers the input text of a generateContent body ({@code contents}, {@code systemInstruction},
  * {@code tools}, a response schema) and counts inline and file media parts, in either field
  * spelling.
  */
-final class GeminiPromptCollector {
+final class GeminiPromptCollector extends PromptCollector {
 
-  private final List<String> texts = new ArrayList<>();
-  private int messageCount;
-  private int mediaCount;
 
   void collect(JsonNode request, JsonNode generationConfig, boolean free)
       throws InvalidRequestException {
@@ -50,23 +46,8 @@ final class GeminiPromptCollector {
     }
   }
 
-  List<String> texts() {
-    return texts;
-  }
-
-  int messageCount() {
-    return messageCount;
-  }
-
-  int mediaCount() {
-    return mediaCount;
-  }
-
   private void collectContent(JsonNode content, String path) throws InvalidRequestException {
-    if (!content.isObject()) {
-      throw new InvalidRequestException(
-          "'" + path + "' must be a content object, not " + StrictJson.kind(content));
-    }
+    requireObject(content, path, "a content object");
     JsonNode parts = GeminiFields.get(content, "parts");
     if (parts == null || parts.isNull()) {
       return;

@@ -3,22 +3,18 @@ package io.llmcap.server.provider.openai;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llmcap.server.provider.InvalidRequestException;
+import io.llmcap.server.provider.PromptCollector;
 import io.llmcap.server.provider.StrictJson;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Set;
 
 /**
  * Gathers the input text of a chat completions body: message contents, names, tool calls, tool
  * and function definitions and a JSON response schema (all of which the model reads).
  */
-final class OpenAiPromptCollector {
+final class OpenAiPromptCollector extends PromptCollector {
 
   private static final Set<String> MEDIA_PARTS = Set.of("image_url", "input_audio", "file");
 
-  private final List<String> texts = new ArrayList<>();
-  private int messageCount;
-  private int mediaCount;
 
   void collect(ObjectNode root) throws InvalidRequestException {
     JsonNode messages = StrictJson.optionalArray(root, "messages", "messages");
@@ -42,23 +38,8 @@ final class OpenAiPromptCollector {
     }
   }
 
-  List<String> texts() {
-    return texts;
-  }
-
-  int messageCount() {
-    return messageCount;
-  }
-
-  int mediaCount() {
-    return mediaCount;
-  }
-
   private void collectMessage(JsonNode message, String path) throws InvalidRequestException {
-    if (!message.isObject()) {
-      throw new InvalidRequestException(
-          "'" + path + "' must be a message object, not " + StrictJson.kind(message));
-    }
+    requireObject(message, path, "a message object");
     JsonNode name = message.get("name");
     if (name != null && name.isTextual()) {
       texts.add(name.textValue());
