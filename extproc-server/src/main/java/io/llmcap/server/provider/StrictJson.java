@@ -250,4 +250,24 @@ public final class StrictJson {
     }
     return true;
   }
+
+  /**
+   * A body that {@code parseRequest} already accepted, read again to be rewritten (clamping,
+   * asking for stream usage).
+   *
+   * @throws IllegalArgumentException if the body is not one the adapter's parseRequest accepts
+   */
+  public static ObjectNode readAccepted(byte[] body) {
+    try {
+      return readRequestObject(body);
+    } catch (InvalidRequestException e) {
+      throw new IllegalArgumentException("body was not accepted by parseRequest: " + e.getMessage(), e);
+    }
+  }
+
+  /** The object field {@code name} of {@code parent}, created when absent (or not an object). */
+  public static ObjectNode objectField(ObjectNode parent, String name) {
+    JsonNode existing = parent.get(name);
+    return existing != null && existing.isObject() ? (ObjectNode) existing : parent.putObject(name);
+  }
 }

@@ -118,13 +118,7 @@ public final class AnthropicMessagesApi implements ProviderApi {
    */
   @Override
   public byte[] withMaxOutputTokens(byte[] body, long maxOutputTokens) {
-    ObjectNode root;
-    try {
-      root = StrictJson.readRequestObject(body);
-    } catch (InvalidRequestException e) {
-      throw new IllegalArgumentException(
-          "body was not accepted by parseRequest: " + e.getMessage(), e);
-    }
+    ObjectNode root = StrictJson.readAccepted(body);
     root.put(MAX_TOKENS, maxOutputTokens);
     return StrictJson.write(root);
   }

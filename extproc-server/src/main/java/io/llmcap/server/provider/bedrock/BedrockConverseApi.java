@@ -172,17 +172,8 @@ public final class BedrockConverseApi implements ProviderApi {
    */
   @Override
   public byte[] withMaxOutputTokens(byte[] body, long maxOutputTokens) {
-    try {
-      ObjectNode root = StrictJson.readRequestObject(body);
-      JsonNode existing = root.get(INFERENCE_CONFIG);
-      ObjectNode config = existing != null && existing.isObject()
-          ? (ObjectNode) existing
-          : root.putObject(INFERENCE_CONFIG);
-      config.put(MAX_TOKENS, maxOutputTokens);
-      return StrictJson.write(root);
-    } catch (InvalidRequestException e) {
-      throw new IllegalArgumentException(
-          "body was not accepted by parseRequest: " + e.getMessage(), e);
-    }
+    ObjectNode root = StrictJson.readAccepted(body);
+    StrictJson.objectField(root, INFERENCE_CONFIG).put(MAX_TOKENS, maxOutputTokens);
+    return StrictJson.write(root);
   }
 }

@@ -116,13 +116,8 @@ public final class CohereChatApi implements ProviderApi {
    */
   @Override
   public byte[] withMaxOutputTokens(byte[] body, long maxOutputTokens) {
-    try {
-      ObjectNode root = StrictJson.readRequestObject(body);
-      root.put("max_tokens", maxOutputTokens);
-      return StrictJson.write(root);
-    } catch (InvalidRequestException e) {
-      throw new IllegalArgumentException(
-          "body was not accepted by parseRequest: " + e.getMessage(), e);
-    }
+    ObjectNode root = StrictJson.readAccepted(body);
+    root.put("max_tokens", maxOutputTokens);
+    return StrictJson.write(root);
   }
 }

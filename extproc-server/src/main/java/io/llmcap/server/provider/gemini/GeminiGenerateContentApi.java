@@ -128,21 +128,15 @@ public final class GeminiGenerateContentApi implements ProviderApi {
    */
   @Override
   public byte[] withMaxOutputTokens(byte[] body, long maxOutputTokens) {
+    ObjectNode root = StrictJson.readAccepted(body);
     try {
-      ObjectNode root = StrictJson.readRequestObject(body);
-      String configName = GeminiFields.spelling(root, GENERATION_CONFIG);
-      JsonNode existing = root.get(configName);
-      ObjectNode config =
-          existing != null && existing.isObject()
-              ? (ObjectNode) existing
-              : root.putObject(configName);
+      ObjectNode config = StrictJson.objectField(root, GeminiFields.spelling(root, GENERATION_CONFIG));
       Long candidates = tokenCount(config, CANDIDATE_COUNT);
       long perCandidate = maxOutputTokens / (candidates == null || candidates < 1 ? 1 : candidates);
       config.put(GeminiFields.spelling(config, MAX_OUTPUT_TOKENS), perCandidate);
       return StrictJson.write(root);
     } catch (InvalidRequestException e) {
-      throw new IllegalArgumentException(
-          "body was not accepted by parseRequest: " + e.getMessage(), e);
+      throw new IllegalArgumentException("body was not accepted by parseRequest: " + e.getMessage(), e);
     }
   }
 

@@ -218,7 +218,7 @@ public final class OpenAiChatApi implements ProviderApi {
    */
   @Override
   public byte[] withMaxOutputTokens(byte[] body, long maxOutputTokens) {
-    ObjectNode root = readAccepted(body);
+    ObjectNode root = StrictJson.readAccepted(body);
     long perChoice = maxOutputTokens / choicesUnchecked(root);
     boolean hasCompletion = root.hasNonNull(MAX_COMPLETION_TOKENS);
     boolean hasLegacy = root.hasNonNull(MAX_TOKENS) || !readsMaxCompletionTokens;
@@ -236,24 +236,12 @@ public final class OpenAiChatApi implements ProviderApi {
     if (!injectsStreamUsage || !request.stream() || request.streamUsageRequested()) {
       return Optional.empty();
     }
-    ObjectNode root = readAccepted(body);
-    JsonNode existing = root.get("stream_options");
-    ObjectNode options =
-        existing != null && existing.isObject()
-            ? (ObjectNode) existing
-            : root.putObject("stream_options");
+    ObjectNode root = StrictJson.readAccepted(body);
+    ObjectNode options = StrictJson.objectField(root, "stream_options");
     options.put("include_usage", true);
     return Optional.of(StrictJson.write(root));
   }
 
-  private static ObjectNode readAccepted(byte[] body) {
-    try {
-      return StrictJson.readRequestObject(body);
-    } catch (InvalidRequestException e) {
-      throw new IllegalArgumentException(
-          "body was not accepted by parseRequest: " + e.getMessage(), e);
-    }
-  }
 
   private static long choices(ObjectNode root) throws InvalidRequestException {
     Long n = StrictJson.optionalTokenCount(root, "n", "n");

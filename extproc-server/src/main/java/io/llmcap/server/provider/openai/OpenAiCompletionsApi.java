@@ -109,7 +109,7 @@ public final class OpenAiCompletionsApi implements ProviderApi {
    */
   @Override
   public byte[] withMaxOutputTokens(byte[] body, long maxOutputTokens) {
-    ObjectNode root = readAccepted(body);
+    ObjectNode root = StrictJson.readAccepted(body);
     long generated = Math.max(count(root.get("n")), count(root.get("best_of")));
     root.put("max_tokens", maxOutputTokens / generated);
     return StrictJson.write(root);
@@ -120,11 +120,8 @@ public final class OpenAiCompletionsApi implements ProviderApi {
     if (!request.stream() || request.streamUsageRequested()) {
       return Optional.empty();
     }
-    ObjectNode root = readAccepted(body);
-    JsonNode existing = root.get("stream_options");
-    ObjectNode options = existing != null && existing.isObject()
-        ? (ObjectNode) existing
-        : root.putObject("stream_options");
+    ObjectNode root = StrictJson.readAccepted(body);
+    ObjectNode options = StrictJson.objectField(root, "stream_options");
     options.put("include_usage", true);
     return Optional.of(StrictJson.write(root));
   }
@@ -133,12 +130,4 @@ public final class OpenAiCompletionsApi implements ProviderApi {
     return n != null && n.isIntegralNumber() && n.longValue() > 1 ? n.longValue() : 1;
   }
 
-  private static ObjectNode readAccepted(byte[] body) {
-    try {
-      return StrictJson.readRequestObject(body);
-    } catch (InvalidRequestException e) {
-      throw new IllegalArgumentException(
-          "body was not accepted by parseRequest: " + e.getMessage(), e);
-    }
-  }
 }

@@ -215,13 +215,8 @@ public final class OpenAiResponsesApi implements ProviderApi {
    */
   @Override
   public byte[] withMaxOutputTokens(byte[] body, long maxOutputTokens) {
-    try {
-      ObjectNode root = StrictJson.readRequestObject(body);
-      root.put(MAX_OUTPUT_TOKENS, maxOutputTokens);
-      return StrictJson.write(root);
-    } catch (InvalidRequestException e) {
-      throw new IllegalArgumentException(
-          "body was not accepted by parseRequest: " + e.getMessage(), e);
-    }
+    ObjectNode root = StrictJson.readAccepted(body);
+    root.put(MAX_OUTPUT_TOKENS, maxOutputTokens);
+    return StrictJson.write(root);
   }
 }
