@@ -16,7 +16,8 @@ import java.io.IOException;
 /**
  * The protocol's own cost: an ext_proc server that answers CONTINUE to every message without looking at it, and closes
  * the stream after the last response body chunk as LLMCap does. Same transport and settings as LLMCap's gRPC port
- * (Netty, default executor, 64 MB inbound limit), so LLMCap's results divided by these are what deciding costs.
+ * (Netty, handlers on the transport threads, 64 MB inbound limit), so LLMCap's results divided by these are what
+ * deciding costs.
  */
 public final class BaselineServer extends ExternalProcessorGrpc.ExternalProcessorImplBase {
   private static final ProcessingResponse REQUEST_HEADERS = ProcessingResponse.newBuilder()
@@ -35,6 +36,7 @@ public final class BaselineServer extends ExternalProcessorGrpc.ExternalProcesso
   /** Starts the baseline on {@code port} (0 for a free one). */
   public static Server start(int port) throws IOException {
     return Grpc.newServerBuilderForPort(port, InsecureServerCredentials.create())
+        .directExecutor()
         .maxInboundMessageSize(io.llmcap.server.LlmcapServer.MAX_INBOUND_MESSAGE_BYTES)
         .addService(new BaselineServer())
         .build()

@@ -13,7 +13,11 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
@@ -27,6 +31,10 @@ import org.slf4j.LoggerFactory;
  * <p>Shutdown order: health NOT_SERVING (Envoy's health checks steer new calls away), stop
  * accepting calls, let in-flight streams finish and settle within the grace period, force the
  * rest (their cancellation settles them), then close the store.
+ *
+ * <p>Threads: gRPC runs the services on its transport threads (a direct executor); what may block
+ * there (a store round trip over the network, a megabyte of JSON) goes to a pool of its own. An
+ * ext_proc call then costs no thread hand-off at all with the embedded store.
  */
 public final class LlmcapServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LlmcapServer.class);
@@ -39,6 +47,21 @@ public final class LlmcapServer implements AutoCloseable {
   private final AtomicBoolean serving = new AtomicBoolean();
   private final Duration grace;
   private final ExtProcService extProc;
+  /**
+   * Store round trips that wait on I/O and large request bodies: as many threads as are waiting,
+   * like gRPC's own default executor, since a slow store must slow calls, not queue them behind
+   * one another.
+   */
+  private final ExecutorService blockingWork = Executors.newCachedThreadPool(new ThreadFactory() {
+    private final AtomicInteger count = new AtomicInteger();
+
+    @Override
+    public Thread newThread(Runnable r) {
+      Thread t = new Thread(r, "llmcap-decide-" + count.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    }
+  });
   private volatile Supplier<String> readinessDetail = () -> "";
   private AdminHttpServer admin;
   private AdminFeatures adminFeatures = AdminFeatures.none();
@@ -52,11 +75,13 @@ public final class LlmcapServer implements AutoCloseable {
     this.engine = new AtomicReference<>(engine);
     this.grace = grace;
     String instanceId = UUID.randomUUID().toString().substring(0, 8);
-    this.extProc = new ExtProcService(this.engine::get, listener, instanceId);
+    this.extProc = new ExtProcService(this.engine::get, listener, instanceId, blockingWork);
     this.grpc = builder
+        // Services run on the transport threads and hand what may block to blockingWork themselves.
+        .directExecutor()
         .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
         .addService(ServerInterceptors.intercept(extProc, ExtProcService.providerHintInterceptor()))
-        .addService(new AuthzService(this.engine::get))
+        .addService(new AuthzService(this.engine::get, blockingWork))
         .addService(health.getHealthService())
         .build();
   }
@@ -142,6 +167,7 @@ public final class LlmcapServer implements AutoCloseable {
       grpc.shutdownNow();
       Thread.currentThread().interrupt();
     }
+    blockingWork.shutdown();
     if (admin != null) {
       admin.close();
     }

@@ -82,6 +82,16 @@ final class TiktokenCounter implements TokenCounter {
     return type.getName();
   }
 
+  /**
+   * The UTF-8 byte bound: every byte-level BPE token covers at least one byte, and tiktoken does
+   * not normalize, so {@link Utf8ByteBoundCounter}'s bound (which also allows for normalization)
+   * is never below the exact count.
+   */
+  @Override
+  public TokenCounter quickBound() {
+    return Utf8ByteBoundCounter.INSTANCE;
+  }
+
   static long utf8Length(CharSequence text) {
     long bytes = 0;
     int length = text.length();

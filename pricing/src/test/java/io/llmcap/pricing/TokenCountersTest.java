@@ -101,6 +101,19 @@ class TokenCountersTest {
   }
 
   @Test
+  void theQuickBoundOfAnExactEncodingIsTheByteBoundAndOfTheByteBoundItself() throws Exception {
+    TokenCounter exact = counter(PriceRoute.OPENAI, "gpt-4o");
+    TokenCounter quick = exact.quickBound();
+    assertEquals("utf8-bytes", quick.name());
+    assertFalse(quick.exact());
+    String prompt = "You are a helpful assistant. Summarise the following text in three bullet points.";
+    assertEquals(prompt.length() + 1, quick.upperBound(prompt));
+    assertTrue(quick.upperBound(prompt) > exact.upperBound(prompt));
+    TokenCounter bytes = counter(PriceRoute.ANTHROPIC, "claude-sonnet-4-5-20250929");
+    assertTrue(bytes.quickBound() == bytes);
+  }
+
+  @Test
   void aHugeTextIsBoundedByItsUtf8LengthInsteadOfEncoded() throws Exception {
     TokenCounter exact = counter(PriceRoute.OPENAI, "gpt-4o");
     String huge = "word ".repeat(TiktokenCounter.EXACT_LIMIT_CHARS / 5 + 1) + "é";

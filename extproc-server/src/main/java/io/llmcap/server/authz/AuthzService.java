@@ -30,6 +30,7 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,15 +44,43 @@ public final class AuthzService extends AuthorizationGrpc.AuthorizationImplBase 
   private static final Logger log = LoggerFactory.getLogger(AuthzService.class);
 
   private final Supplier<Engine> engine;
+  private final Executor blockingWork;
 
+  /** A gate that answers on the calling thread whatever the store. */
   public AuthzService(Supplier<Engine> engine) {
+    this(engine, Runnable::run);
+  }
+
+  /**
+   * @param blockingWork where checks run when the store may block (the server calls this service
+   *     on gRPC's transport threads, which must not wait on a store round trip)
+   */
+  public AuthzService(Supplier<Engine> engine, Executor blockingWork) {
     this.engine = engine;
+    this.blockingWork = blockingWork;
   }
 
   @Override
   public void check(CheckRequest request, StreamObserver<CheckResponse> responses) {
-    responses.onNext(decide(request));
-    responses.onCompleted();
+    Runnable answer = () -> {
+      CheckResponse response;
+      try {
+        response = decide(request);
+      } catch (RuntimeException e) {
+        // The same answer gRPC gives when a handler throws on its own thread; Envoy fails closed on it.
+        log.error("ext_authz check failed", e);
+        responses.onError(io.grpc.Status.INTERNAL.withDescription("LLMCap could not check this call")
+            .asRuntimeException());
+        return;
+      }
+      responses.onNext(response);
+      responses.onCompleted();
+    };
+    if (engine.get().ledger().mayBlock()) {
+      blockingWork.execute(answer);
+    } else {
+      answer.run();
+    }
   }
 
   CheckResponse decide(CheckRequest request) {

@@ -233,7 +233,8 @@ final class CallProcessor {
     }
     CostPlan plan;
     try {
-      plan = CostPlan.of(route.priceRoute(), request, modelPrice, enforcement.mode());
+      // The quick byte bound first; the exact count only for a call that bound would deny.
+      plan = CostPlan.of(route.priceRoute(), request, modelPrice, enforcement.mode(), CostPlan.Counting.QUICK);
     } catch (InvalidRequestException e) {
       return refuse(e.getMessage());
     } catch (UnpriceableUsageException e) {
@@ -246,6 +247,16 @@ final class CallProcessor {
     if (!caps.isEmpty()) {
       try {
         ReserveOutcome outcome = engine.ledger().reserve(callId, caps, plan.amountNanos(), now);
+        if (outcome instanceof ReserveOutcome.Denied denied && plan.refinable()) {
+          CostPlan exact = exactPlan(request, modelPrice, plan);
+          if (exact != plan) {
+            plan = exact;
+            // A second round trip only when the exact bound may fit the cap that refused.
+            if (exact.amountNanos() <= denied.blocking().remainingNanos()) {
+              outcome = engine.ledger().reserve(callId, caps, exact.amountNanos(), now);
+            }
+          }
+        }
         boolean clamped = false;
         if (outcome instanceof ReserveOutcome.Denied denied) {
           ClampResult clamp = tryClamp(denied, plan, modelPrice, now);
@@ -265,13 +276,17 @@ final class CallProcessor {
         if (clamped) {
           mutated = api.withMaxOutputTokens(body, plan.outputTokens());
         }
-        for (CapStatus wouldDeny : granted.shadowWouldDeny()) {
+        List<CapStatus> shadowWouldDeny = granted.shadowWouldDeny();
+        if (!shadowWouldDeny.isEmpty() && plan.refinable()) {
+          shadowWouldDeny = wouldDenyExactly(shadowWouldDeny, plan, exactPlan(request, modelPrice, plan));
+        }
+        for (CapStatus wouldDeny : shadowWouldDeny) {
           log.info("[{}] shadow cap '{}' would deny this call (needs {}, remaining {})", callId,
               wouldDeny.cap().capName(), NanoUsd.format(plan.amountNanos()), NanoUsd.format(wouldDeny.remainingNanos()));
         }
         remainingAfterReserve = tightestRemaining(granted.caps());
         report(clamped ? CallListener.Outcome.CLAMPED : CallListener.Outcome.ALLOWED, plan.amountNanos(),
-            granted.caps(), granted.shadowWouldDeny(), null, null);
+            granted.caps(), shadowWouldDeny, null, null);
       } catch (LedgerException e) {
         Optional<Reply> failed = onStoreFailure(e, "reserving");
         if (failed.isPresent()) {
@@ -299,6 +314,37 @@ final class CallProcessor {
     }
     usage = api.newUsageParser(route, request);
     return new Reply(bodyResponse(mutated, body), false);
+  }
+
+  /**
+   * The plan counted with the model's tokenizer, for a call whose quick bound did not fit. It is
+   * never above the quick plan; should it fail to price (it cannot where the quick plan priced),
+   * the quick plan stands, which only holds more.
+   */
+  private CostPlan exactPlan(ParsedRequest request, ModelPrice modelPrice, CostPlan quick) {
+    try {
+      CostPlan exact = CostPlan.of(route.priceRoute(), request, modelPrice, engine.config().enforcement().mode(),
+          CostPlan.Counting.EXACT);
+      return exact.amountNanos() <= quick.amountNanos() ? exact : quick;
+    } catch (InvalidRequestException | UnpriceableUsageException e) {
+      return quick;
+    }
+  }
+
+  /**
+   * The shadow caps that would deny the call at its exact bound: shadow caps never deny, so they
+   * are reported as an enforcing cap would decide, which counts exactly before it denies. The
+   * room a cap had is what the quick hold found: limit minus spent minus the other holds.
+   */
+  private static List<CapStatus> wouldDenyExactly(List<CapStatus> wouldDeny, CostPlan quick, CostPlan exact) {
+    List<CapStatus> still = new java.util.ArrayList<>(wouldDeny.size());
+    for (CapStatus s : wouldDeny) {
+      long roomBefore = s.cap().limitNanos() - s.spentNanos() - (s.reservedNanos() - quick.amountNanos());
+      if (exact.amountNanos() > roomBefore) {
+        still.add(s);
+      }
+    }
+    return still;
   }
 
   private record ClampResult(ImmediateResponse response, CapStatus blocking, CostPlan plan, ReserveOutcome outcome) {}

@@ -39,14 +39,36 @@ import java.util.OptionalLong;
  *     #extraOutputTokens})
  * @param extraOutputTokens output tokens billed beyond the limit (rejected prediction tokens)
  * @param bound everything the amount prices
+ * @param refinable true for a {@link Counting#QUICK} strict plan that an {@link Counting#EXACT}
+ *     count could lower (the model has an exact tokenizer)
  */
 record CostPlan(long inputTokens, long outputTokens, long amountNanos, boolean mayWriteCache,
-    boolean mediaInput, long extraOutputTokens, CallBound bound) {
+    boolean mediaInput, long extraOutputTokens, CallBound bound, boolean refinable) {
   /** Output tokens assumed per call in estimate mode (less when the request asks for less). */
   static final long ESTIMATED_OUTPUT_TOKENS = 1_000;
 
+  /**
+   * How a strict plan counts the text it sends. Both are proven upper bounds; an estimate always
+   * counts with the model's tokenizer.
+   */
+  enum Counting {
+    /** The model's own tokenizer where LLMCap has it (OpenAI encodings): the tightest bound. */
+    EXACT,
+    /**
+     * The UTF-8 byte bound for every model ({@link TokenCounter#quickBound()}): nanoseconds per
+     * kilobyte instead of tens of microseconds, and up to about four times the exact count.
+     */
+    QUICK
+  }
+
+  /** The plan with exact counting. */
   static CostPlan of(PriceRoute route, ParsedRequest request, ModelPrice price, EnforcementConfig.Mode mode)
       throws InvalidRequestException, UnpriceableUsageException {
+    return of(route, request, price, mode, Counting.EXACT);
+  }
+
+  static CostPlan of(PriceRoute route, ParsedRequest request, ModelPrice price, EnforcementConfig.Mode mode,
+      Counting counting) throws InvalidRequestException, UnpriceableUsageException {
     CostFactors factors = request.costFactors();
     boolean strict = mode != EnforcementConfig.Mode.ESTIMATE;
     if (strict && !factors.unboundedReasons().isEmpty()) {
@@ -54,7 +76,8 @@ record CostPlan(long inputTokens, long outputTokens, long amountNanos, boolean m
           + String.join("; ", factors.unboundedReasons()) + ". Drop it from the request, or set "
           + "enforcement.mode: estimate to reserve an estimate for such calls");
     }
-    TokenCounter counter = TokenCounters.forModel(route, price);
+    TokenCounter exact = TokenCounters.forModel(route, price);
+    TokenCounter counter = strict && counting == Counting.QUICK ? exact.quickBound() : exact;
     OptionalLong window = InputTokenBound.contextWindow(price, factors.contextWindowTokens());
     long outputLimit = outputLimit(request, price);
     long input;
@@ -79,14 +102,14 @@ record CostPlan(long inputTokens, long outputTokens, long amountNanos, boolean m
     CallBound bound = new CallBound(input, sum(output, extraOutput), request.mayWriteCache(), media, searches,
         factors.searchContextSize(), boundTier(request, price, strict));
     return new CostPlan(input, output, CostCalculator.bound(price, bound), request.mayWriteCache(), media,
-        extraOutput, bound);
+        extraOutput, bound, counter != exact);
   }
 
   /** This plan with a lower output limit (clamping). */
   CostPlan withOutputTokens(ModelPrice price, long newOutput) throws UnpriceableUsageException {
     CallBound lowered = bound.withOutputTokens(sum(newOutput, extraOutputTokens));
     return new CostPlan(inputTokens, newOutput, CostCalculator.bound(price, lowered), mayWriteCache, mediaInput,
-        extraOutputTokens, lowered);
+        extraOutputTokens, lowered, refinable);
   }
 
   /**

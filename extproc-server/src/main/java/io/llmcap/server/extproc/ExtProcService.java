@@ -13,6 +13,7 @@ import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.llmcap.server.Engine;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -21,6 +22,12 @@ import org.slf4j.LoggerFactory;
 /**
  * Envoy's ext_proc v3 service: one {@link CallProcessor} per stream (one stream per HTTP call).
  * Cancellation, which is how Envoy ends every stream, is not an error: it settles the call.
+ *
+ * <p>Threads: the server runs this service on gRPC's transport threads (a direct executor), and
+ * each stream's {@link CallSequencer} moves to the blocking-work pool only what may block there:
+ * every store round trip when the store can block (Redis, a journal that syncs each write), and
+ * request bodies over {@value #INLINE_BODY_BYTES} bytes (parsing a large prompt takes
+ * milliseconds that other streams on the connection would wait).
  */
 public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcessorImplBase {
   private static final Logger log = LoggerFactory.getLogger(ExtProcService.class);
@@ -30,9 +37,13 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
       Metadata.Key.of("x-llmcap-provider", Metadata.ASCII_STRING_MARSHALLER);
   private static final Context.Key<String> PROVIDER_HINT = Context.key("llmcap-provider-hint");
 
+  /** Request bodies up to this size are decided on the transport thread. */
+  static final int INLINE_BODY_BYTES = 64 * 1024;
+
   private final Supplier<Engine> engine;
   private final CallListener listener;
   private final String instanceId;
+  private final Executor blockingWork;
   private final AtomicLong streams = new AtomicLong();
   private final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
 
@@ -40,9 +51,12 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
    * @param engine the current decision snapshot (read once per stream)
    * @param listener told of every decision and settlement (metrics, audit, alerts)
    * @param instanceId unique per server process, so call ids never collide across replicas
+   * @param blockingWork runs the stream events that may block (store round trips that wait on I/O,
+   *     large bodies); never the gRPC transport's own threads
    */
-  public ExtProcService(Supplier<Engine> engine, CallListener listener, String instanceId) {
+  public ExtProcService(Supplier<Engine> engine, CallListener listener, String instanceId, Executor blockingWork) {
     this.engine = engine;
+    this.blockingWork = blockingWork;
     // Isolated even when a single listener is given: a listener must never change a decision.
     this.listener = CallListeners.of(java.util.List.of(listener));
     this.instanceId = instanceId;
@@ -79,22 +93,30 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
 
   /**
    * One stream. grpc-java delivers a call's messages and its cancellation in order, never at the
-   * same time; but the call's {@link Context} is cancelled at once, from the transport thread,
+   * same time, and the {@link CallSequencer} keeps that order when an event moves to the pool; but
+   * the call's {@link Context} is cancelled at once, from the transport thread,
    * when Envoy resets the stream. A reply is sent only while that context is live, so a request
    * whose stream died while LLMCap was deciding is known never to have reached the provider.
    */
   @Override
   public StreamObserver<ProcessingRequest> process(StreamObserver<ProcessingResponse> responses) {
     String callId = instanceId + "-" + streams.incrementAndGet();
-    CallProcessor processor = new CallProcessor(callId, engine.get(), PROVIDER_HINT.get(), listener);
+    Engine current = engine.get();
+    CallProcessor processor = new CallProcessor(callId, current, PROVIDER_HINT.get(), listener);
+    boolean storeMayBlock = current.ledger().mayBlock();
     ServerCallStreamObserver<ProcessingResponse> out = (ServerCallStreamObserver<ProcessingResponse>) responses;
     Context context = Context.current();
     Stream stream = new Stream(processor);
+    CallSequencer sequencer = new CallSequencer(blockingWork);
     open.incrementAndGet();
-    out.setOnCancelHandler(() -> stream.end("stream cancelled by Envoy"));
+    out.setOnCancelHandler(() -> sequencer.run(() -> stream.end("stream cancelled by Envoy"), storeMayBlock));
     return new StreamObserver<>() {
       @Override
       public void onNext(ProcessingRequest request) {
+        sequencer.run(() -> handle(request), mayBlock(request, storeMayBlock));
+      }
+
+      private void handle(ProcessingRequest request) {
         if (stream.ended) {
           return;
         }
@@ -118,16 +140,33 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
         if (Status.fromThrowable(t).getCode() != Status.Code.CANCELLED) {
           log.warn("[{}] ext_proc stream failed: {}", callId, Status.fromThrowable(t));
         }
-        stream.end("stream error");
+        sequencer.run(() -> stream.end("stream error"), storeMayBlock);
       }
 
       @Override
       public void onCompleted() {
-        if (!stream.ended) {
-          stream.end("stream closed by Envoy");
-          out.onCompleted();
-        }
+        sequencer.run(() -> {
+          if (!stream.ended) {
+            stream.end("stream closed by Envoy");
+            out.onCompleted();
+          }
+        }, storeMayBlock);
       }
+    };
+  }
+
+  /**
+   * Whether handling this message may block or run long: the phases that go to the store when
+   * the store waits on I/O (caps check, reservation, the settlement at the end of the response),
+   * and large request bodies whatever the store.
+   */
+  static boolean mayBlock(ProcessingRequest request, boolean storeMayBlock) {
+    return switch (request.getRequestCase()) {
+      case REQUEST_BODY -> storeMayBlock || request.getRequestBody().getBody().size() > INLINE_BODY_BYTES;
+      case REQUEST_HEADERS, RESPONSE_TRAILERS -> storeMayBlock;
+      case RESPONSE_HEADERS -> storeMayBlock && request.getResponseHeaders().getEndOfStream();
+      case RESPONSE_BODY -> storeMayBlock && request.getResponseBody().getEndOfStream();
+      case REQUEST_TRAILERS, REQUEST_NOT_SET -> false;
     };
   }
 

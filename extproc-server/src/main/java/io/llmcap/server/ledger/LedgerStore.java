@@ -37,6 +37,15 @@ public interface LedgerStore extends AutoCloseable {
    */
   boolean charge(String callId, List<CapInstance> caps, long amountNanos, Instant now) throws LedgerException;
 
+  /**
+   * Whether a call may wait on I/O (a network round trip, a disk flush). Callers keep such calls
+   * off threads that must never wait, such as gRPC's transport threads. True unless the store
+   * knows better.
+   */
+  default boolean mayBlock() {
+    return true;
+  }
+
   /** Current counters of the given instances (zeroes for instances never touched). */
   List<CapStatus> status(List<CapInstance> caps, Instant now) throws LedgerException;
 

@@ -103,6 +103,11 @@ public final class TimedLedgerStore implements LedgerStore {
   }
 
   @Override
+  public boolean mayBlock() {
+    return delegate.mayBlock();
+  }
+
+  @Override
   public boolean claimAlert(CapInstance cap, String threshold, Instant now) throws LedgerException {
     return claimAlert.time(() -> delegate.claimAlert(cap, threshold, now));
   }

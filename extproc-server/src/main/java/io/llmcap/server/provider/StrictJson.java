@@ -9,11 +9,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.UnsafeByteOperations;
+import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 
 /**
  * Reads request bodies the way the strictest reasonable provider parser would, and refuses
@@ -22,8 +20,12 @@ import java.nio.charset.StandardCharsets;
  * <p>LLMCap prices the body it parsed while the provider bills the body it parsed; any input on
  * which those two could disagree (a duplicated {@code max_tokens}, a comment hiding a field, bytes
  * that are not UTF-8) is a way to be priced cheaper, so it is refused instead of interpreted.
- * Bodies are decoded as strict UTF-8 before JSON parsing so that Jackson's encoding auto-detection
- * (UTF-16/32) never applies.
+ *
+ * <p>Bodies are checked to be well-formed UTF-8 in place (protobuf's validator: no copy, eight
+ * ASCII bytes at a time) and then parsed from the bytes by Jackson's UTF-8 parser, so a 1 MB
+ * prompt is never copied into a {@code String} first. Jackson picks UTF-16/32 for a byte input
+ * only when one of its first four bytes is zero (or on a byte order mark); both are refused before
+ * parsing, so a body that is valid UTF-8 is always read as UTF-8.
  */
 public final class StrictJson {
 
@@ -71,15 +73,17 @@ public final class StrictJson {
       throw new InvalidRequestException(
           "request body starts with a byte order mark: send UTF-8 JSON without a BOM");
     }
-    String text = decodeUtf8(body);
+    requireUtf8(body);
     JsonNode root;
     try {
-      root = REQUEST_MAPPER.readTree(text);
+      root = REQUEST_MAPPER.readTree(body);
     } catch (JsonProcessingException e) {
       throw new InvalidRequestException(
           "request body is not strict JSON (" + describe(e) + "): send one JSON object with no"
               + " comments, duplicate keys or trailing data",
           e);
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading a request body held in memory", e);
     }
     if (root == null || !root.isObject()) {
       throw new InvalidRequestException(
@@ -207,19 +211,18 @@ public final class StrictJson {
     };
   }
 
-  private static String decodeUtf8(byte[] body) throws InvalidRequestException {
-    try {
-      return StandardCharsets.UTF_8
-          .newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(body))
-          .toString();
-    } catch (CharacterCodingException e) {
-      throw new InvalidRequestException(
-          "request body is not valid UTF-8: encode the JSON as UTF-8", e);
+  private static void requireUtf8(byte[] body) throws InvalidRequestException {
+    if (!UnsafeByteOperations.unsafeWrap(body).isValidUtf8()) {
+      throw new InvalidRequestException("request body is not valid UTF-8: encode the JSON as UTF-8");
+    }
+    for (int i = 0; i < Math.min(4, body.length); i++) {
+      if (body[i] == 0) {
+        throw new InvalidRequestException("request body is not strict JSON (a NUL byte at offset " + i
+            + "): send UTF-8 JSON; UTF-16 and UTF-32 bodies are refused");
+      }
     }
   }
+
 
   private static String describe(JsonProcessingException e) {
     // The original message may quote request content (a prompt); keep only the reason and place.

@@ -343,6 +343,82 @@ class ExtProcServiceTest {
     }
   }
 
+  /** What a strict plan holds for an OpenAI chat body on gpt-4o-mini, counted either way. */
+  private static long strictHold(String body, CostPlan.Counting counting) throws Exception {
+    var route = new io.llmcap.server.provider.ApiRoute(io.llmcap.server.provider.openai.OpenAiChatApi.INSTANCE, null,
+        false, false, false);
+    var request = route.api().parseRequest(route, body.getBytes(StandardCharsets.UTF_8), Map.of());
+    var price = io.llmcap.pricing.PriceCatalog.bundled().resolve(route.priceRoute(), "gpt-4o-mini");
+    return CostPlan.of(route.priceRoute(), request, price, io.llmcap.server.config.EnforcementConfig.Mode.STRICT,
+        counting).amountNanos();
+  }
+
+  private static String usd(long nanos) {
+    return java.math.BigDecimal.valueOf(nanos, 9).toPlainString();
+  }
+
+  /** A prompt of about 2,000 o200k tokens in 9,000 bytes: the byte bound holds about four times its tokens. */
+  private static final String LONG_PROMPT_BODY = chatBody("").replace("Say hi",
+      "The quick brown fox jumps over the lazy dog. ".repeat(200));
+
+  @Test
+  void aCallIsHeldAtTheQuickByteBoundWhileTheCapHasRoomForIt() throws Exception {
+    long quick = strictHold(LONG_PROMPT_BODY, CostPlan.Counting.QUICK);
+    assertTrue(strictHold(LONG_PROMPT_BODY, CostPlan.Counting.EXACT) < quick);
+    Engine engine = start("caps: [{name: org, limitUsd: 10, window: day}]");
+    try (var call = new ExtProcTestClient(channel, "openai")) {
+      call.requestHeaders(OPENAI_CHAT, false);
+      assertTrue(call.requestBody(LONG_PROMPT_BODY).hasRequestBody());
+      assertEquals(quick, reserved(engine));
+    }
+  }
+
+  @Test
+  void aCallTheByteBoundWouldDenyIsCountedExactlyAndLetThroughWhenThatFits() throws Exception {
+    long quick = strictHold(LONG_PROMPT_BODY, CostPlan.Counting.QUICK);
+    long exact = strictHold(LONG_PROMPT_BODY, CostPlan.Counting.EXACT);
+    Engine engine = start("caps: [{name: org, limitUsd: " + usd((quick + exact) / 2) + ", window: day}]");
+    try (var call = new ExtProcTestClient(channel, "openai")) {
+      call.requestHeaders(OPENAI_CHAT, false);
+      assertTrue(call.requestBody(LONG_PROMPT_BODY).hasRequestBody(), "its exact bound fits: not denied");
+      assertEquals(exact, reserved(engine), "held at the exact bound");
+    }
+  }
+
+  @Test
+  void aCallWhoseExactBoundDoesNotFitIsDeniedNamingTheExactAmount() throws Exception {
+    long exact = strictHold(LONG_PROMPT_BODY, CostPlan.Counting.EXACT);
+    Engine engine = start("caps: [{name: org, limitUsd: " + usd(exact - 1) + ", window: day}]");
+    try (var call = new ExtProcTestClient(channel, "openai")) {
+      call.requestHeaders(OPENAI_CHAT, false);
+      ProcessingResponse b = call.requestBody(LONG_PROMPT_BODY);
+      assertTrue(b.hasImmediateResponse());
+      assertEquals(429, b.getImmediateResponse().getStatus().getCodeValue());
+    }
+    assertEquals(0, reserved(engine));
+    CallListener.Decision denied = decisions.get(decisions.size() - 1);
+    assertEquals(CallListener.Outcome.DENIED_CAP, denied.outcome());
+  }
+
+  @Test
+  void aShadowCapReportsAWouldBeDenialOnlyWhenTheExactBoundDoesNotFit() throws Exception {
+    long quick = strictHold(LONG_PROMPT_BODY, CostPlan.Counting.QUICK);
+    long exact = strictHold(LONG_PROMPT_BODY, CostPlan.Counting.EXACT);
+    start("caps: [{name: trial, limitUsd: " + usd((quick + exact) / 2) + ", window: day, action: shadow}]");
+    try (var call = new ExtProcTestClient(channel, "openai")) {
+      call.requestHeaders(OPENAI_CHAT, false);
+      assertTrue(call.requestBody(LONG_PROMPT_BODY).hasRequestBody());
+    }
+    assertTrue(decisions.get(decisions.size() - 1).shadowWouldDeny().isEmpty(), "an enforcing cap would let it in");
+    stop();
+    start("caps: [{name: trial, limitUsd: " + usd(exact - 1) + ", window: day, action: shadow}]");
+    try (var call = new ExtProcTestClient(channel, "openai")) {
+      call.requestHeaders(OPENAI_CHAT, false);
+      assertTrue(call.requestBody(LONG_PROMPT_BODY).hasRequestBody(), "shadow caps never deny");
+    }
+    assertEquals(1, decisions.get(decisions.size() - 1).shadowWouldDeny().size());
+  }
+
   @Test
   void aShadowCapNeverDenies() throws Exception {
     start("caps: [{name: trial, limitUsd: 0.0000001, window: day, action: shadow}]");
@@ -471,8 +547,14 @@ class ExtProcServiceTest {
   @Test
   void aStreamCancelledWhileLlmcapIsStillDecidingIsReleasedNotCharged() throws Exception {
     // Envoy's message timeout fired (or the client left) before LLMCap's reply to the body: the
-    // request never went to the provider, so the hold it had just taken costs nothing.
-    Engine engine = TestEngines.inMemory("caps: [{name: org, limitUsd: 10, window: day}]", clock);
+    // request never went to the provider, so the hold it had just taken costs nothing. The store
+    // may block (as Redis does), so the decision runs on the blocking-work pool and the transport
+    // thread sees the reset while it runs. (With the embedded store the decision runs on the
+    // transport thread, which reads the reset only after it: such a call is charged as forwarded.)
+    Engine plain = TestEngines.inMemory("caps: [{name: org, limitUsd: 10, window: day}]", clock);
+    Engine engine = new Engine(plain.config(), plain.catalog(), plain.policy(), plain.providers(), null,
+        new io.llmcap.server.testing.SwitchableLedgerStore(plain.ledger()), clock);
+    assertTrue(engine.ledger().mayBlock());
     var decided = new java.util.concurrent.CountDownLatch(1);
     var cancelled = new java.util.concurrent.CountDownLatch(1);
     CallListener slowListener = new CallListener() {

@@ -64,8 +64,12 @@ final class LedgerState {
 
   private final Map<String, Counter> counters = new HashMap<>();
   private final Map<String, Hold> holds = new HashMap<>();
-  private final PriorityQueue<Hold> byExpiry =
-      new PriorityQueue<>(Comparator.comparing((Hold h) -> h.expiresAt));
+  /**
+   * Open holds by expiry, and ended ones not yet dropped: an ended hold stays until it reaches the
+   * head or the queue is rebuilt from {@link #holds}, which happens once ended ones outnumber open
+   * ones (removing from a heap's middle costs O(n) per call; this costs O(1) amortised).
+   */
+  private PriorityQueue<Hold> byExpiry = newExpiryQueue(16);
   private final LinkedHashMap<String, Instant> endedCalls = new LinkedHashMap<>();
   /** Alert claims by instance key and threshold; dropped with their instance's window. */
   private final Map<String, AlertClaim> alertClaims = new HashMap<>();
@@ -86,6 +90,11 @@ final class LedgerState {
 
   int holdCount() {
     return holds.size();
+  }
+
+  /** Holds in the expiry queue, ended ones not yet dropped included (bounded by the open ones). */
+  int queuedForExpiry() {
+    return byExpiry.size();
   }
 
   /** Adds {@code amount} to the reserved sum of every cap, creating counters as needed. */
@@ -113,9 +122,19 @@ final class LedgerState {
     return hold;
   }
 
+  private static PriorityQueue<Hold> newExpiryQueue(int capacity) {
+    return new PriorityQueue<>(Math.max(16, capacity), Comparator.comparing((Hold h) -> h.expiresAt));
+  }
+
   /** Releases the hold and charges {@code chargeNanos} (actual cost, or the hold when expired). */
   void end(Hold hold, long chargeNanos, Instant forgetAt) {
     holds.remove(hold.callId);
+    if (byExpiry.size() > 2 * holds.size() + 1024) {
+      // Without this, every settled call would stay queued for its whole hold TTL (minutes).
+      PriorityQueue<Hold> open = newExpiryQueue(2 * holds.size());
+      open.addAll(holds.values());
+      byExpiry = open;
+    }
     for (Counter c : hold.counters) {
       c.reserved = Math.max(0, c.reserved - hold.amount);
       c.spent = saturatingAdd(c.spent, chargeNanos);

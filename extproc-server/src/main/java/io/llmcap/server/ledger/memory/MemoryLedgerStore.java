@@ -277,6 +277,15 @@ public final class MemoryLedgerStore implements LedgerStore {
     return outcome;
   }
 
+  /**
+   * Only when every record is synced to the device: a write that ends in the OS page cache, under
+   * a lock held for microseconds, does not wait on I/O.
+   */
+  @Override
+  public boolean mayBlock() {
+    return journal != null && options.sync() == JournalSync.EVERY_WRITE;
+  }
+
   @Override
   public boolean settle(String callId, long actualNanos, Instant now) throws LedgerException {
     requireCallId(callId);
