@@ -49,7 +49,7 @@ public final class BenchMain {
   /** Command-line options shared by the suite and the soak. */
   record Options(Duration warmup, Duration measure, Duration duration, double soakRate, String store, String only,
       List<String> servers, String serverCpus, String loadCpus, Path out, boolean waitForIdle, int connections,
-      List<String> serverJvm, Duration jitWarmup) {
+      List<String> serverJvm, Duration jitWarmup, String redisCpus) {
     static Options parse(String[] args) {
       Map<String, String> m = new LinkedHashMap<>();
       for (int i = 0; i < args.length; i++) {
@@ -80,7 +80,8 @@ public final class BenchMain {
           !m.containsKey("no-wait"),
           Integer.parseInt(m.getOrDefault("connections", "2")),
           List.of(m.getOrDefault("server-jvm", "-Xms256m -Xmx256m -XX:+UseG1GC").split(" ")),
-          duration(m.getOrDefault("jit-warmup", "40s")));
+          duration(m.getOrDefault("jit-warmup", "40s")),
+          m.getOrDefault("redis-cpus", cpus).equals("none") ? null : m.getOrDefault("redis-cpus", cpus));
     }
 
     static Duration duration(String text) {

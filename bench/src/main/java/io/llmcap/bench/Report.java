@@ -23,7 +23,8 @@ final class Report {
         .append("- Load average before / after: ").append(loadBefore).append(" / ").append(loadAfter).append('\n')
         .append("- Server JVM: `").append(String.join(" ", o.serverJvm())).append("`, CPUs ")
         .append(o.serverCpus() == null ? "unpinned" : o.serverCpus()).append("; load generator CPUs ")
-        .append(o.loadCpus() == null ? "unpinned" : o.loadCpus()).append("; ").append(o.connections())
+        .append(o.loadCpus() == null ? "unpinned" : o.loadCpus()).append("; Redis CPUs ")
+        .append(o.redisCpus() == null ? "unpinned" : o.redisCpus()).append("; ").append(o.connections())
         .append(" HTTP/2 connections\n")
         .append("- Each case: ").append(Suite.describe(o.warmup())).append(" warm-up, ")
         .append(Suite.describe(o.measure())).append(" measured\n\n");

@@ -28,7 +28,7 @@ final class Soak {
     BenchMain.waitForIdle(options.waitForIdle());
     String loadBefore = Host.loadAverage();
     String machine = BenchMain.machine();
-    RedisServerProcess redis = options.store().equals("redis") ? BenchMain.startRedis(options.serverCpus()) : null;
+    RedisServerProcess redis = options.store().equals("redis") ? BenchMain.startRedis(options.redisCpus()) : null;
     List<ServerHandle.Sample> samples = new ArrayList<>();
     List<Long> sampleSeconds = new ArrayList<>();
     LoadGenerator.Run run;

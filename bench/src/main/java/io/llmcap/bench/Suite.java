@@ -50,7 +50,7 @@ final class Suite {
     try {
       for (String server : options.servers()) {
         if (server.equals("redis") && redis == null) {
-          redis = BenchMain.startRedis(options.serverCpus());
+          redis = BenchMain.startRedis(options.redisCpus());
         }
         Path caps = server.equals("baseline") ? null : BenchMain.capsFile(out, server, redis);
         System.err.printf("== %s server%n", server);

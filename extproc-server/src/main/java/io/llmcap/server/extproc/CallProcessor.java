@@ -180,7 +180,7 @@ final class CallProcessor {
         CallerIdentity.apiKeyFingerprint(headers), headers);
     try {
       Instant now = engine.clock().instant();
-      Optional<CapStatus> exhausted = CapGate.exhaustedCap(engine, attributes, now);
+      Optional<CapStatus> exhausted = CapGate.knownExhaustedCap(engine, attributes, now);
       if (exhausted.isPresent()) {
         return deny(Denials.capReached(route.api(), exhausted.get(), 0, -1, now), CallListener.Outcome.DENIED_CAP,
             exhausted.get(), "cap '" + exhausted.get().cap().capName() + "' is spent");
@@ -459,6 +459,14 @@ final class CallProcessor {
     settle(why);
   }
 
+  /**
+   * Whether ending this call may wait on the store: settling a hold may not (a store that settles
+   * in the background), charging a call metered while the store was down may.
+   */
+  boolean endMayBlock() {
+    return chargeWithoutHold != null ? engine.ledger().mayBlock() : engine.ledger().settleSoonMayBlock();
+  }
+
   /** True when the call's end must be settled: it holds a reservation, or it is metered without one. */
   private boolean metering() {
     return reserved || chargeWithoutHold != null;
@@ -479,7 +487,7 @@ final class CallProcessor {
     }
     try {
       Instant now = engine.clock().instant();
-      engine.ledger().settle(callId, amount, now);
+      engine.ledger().settleSoon(callId, amount, now);
       if (decision != null) {
         listener.settled(new CallListener.Settlement(now, decision, amount, why, upstreamStatus, observed.responseModel()));
       }

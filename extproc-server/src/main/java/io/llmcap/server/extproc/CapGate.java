@@ -19,6 +19,7 @@ import java.util.Optional;
 public final class CapGate {
   private CapGate() {}
 
+  /** From the store's counters: one round trip on a networked store (the ext_authz gate, which sees no body). */
   public static Optional<CapStatus> exhaustedCap(Engine engine, CallAttributes call, Instant now)
       throws LedgerException {
     List<CapInstance> caps = call.model() == null
@@ -33,5 +34,18 @@ public final class CapGate {
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * From what this process knows without waiting on I/O ({@link
+   * io.llmcap.server.ledger.LedgerStore#knownExhausted}): the ext_proc request-headers phase,
+   * whose call is checked again, authoritatively, when its body is reserved.
+   */
+  public static Optional<CapStatus> knownExhaustedCap(Engine engine, CallAttributes call, Instant now)
+      throws LedgerException {
+    List<CapInstance> caps = call.model() == null
+        ? engine.policy().matchingWithoutModel(call, now)
+        : engine.policy().matching(call, now);
+    return caps.isEmpty() ? Optional.empty() : engine.ledger().knownExhausted(caps, now);
   }
 }

@@ -109,11 +109,12 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
     Stream stream = new Stream(processor);
     CallSequencer sequencer = new CallSequencer(blockingWork);
     open.incrementAndGet();
-    out.setOnCancelHandler(() -> sequencer.run(() -> stream.end("stream cancelled by Envoy"), storeMayBlock));
+    out.setOnCancelHandler(() -> sequencer.run(() -> stream.end("stream cancelled by Envoy"),
+        processor.endMayBlock()));
     return new StreamObserver<>() {
       @Override
       public void onNext(ProcessingRequest request) {
-        sequencer.run(() -> handle(request), mayBlock(request, storeMayBlock));
+        sequencer.run(() -> handle(request), mayBlock(request, storeMayBlock, processor.endMayBlock()));
       }
 
       private void handle(ProcessingRequest request) {
@@ -140,7 +141,7 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
         if (Status.fromThrowable(t).getCode() != Status.Code.CANCELLED) {
           log.warn("[{}] ext_proc stream failed: {}", callId, Status.fromThrowable(t));
         }
-        sequencer.run(() -> stream.end("stream error"), storeMayBlock);
+        sequencer.run(() -> stream.end("stream error"), processor.endMayBlock());
       }
 
       @Override
@@ -150,22 +151,24 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
             stream.end("stream closed by Envoy");
             out.onCompleted();
           }
-        }, storeMayBlock);
+        }, processor.endMayBlock());
       }
     };
   }
 
   /**
-   * Whether handling this message may block or run long: the phases that go to the store when
-   * the store waits on I/O (caps check, reservation, the settlement at the end of the response),
-   * and large request bodies whatever the store.
+   * Whether handling this message may block or run long: the reservation when the store waits on
+   * I/O, the end of the call when settling it may ({@code endMayBlock}), and large request bodies
+   * whatever the store.
    */
-  static boolean mayBlock(ProcessingRequest request, boolean storeMayBlock) {
+  static boolean mayBlock(ProcessingRequest request, boolean storeMayBlock, boolean endMayBlock) {
     return switch (request.getRequestCase()) {
       case REQUEST_BODY -> storeMayBlock || request.getRequestBody().getBody().size() > INLINE_BODY_BYTES;
-      case REQUEST_HEADERS, RESPONSE_TRAILERS -> storeMayBlock;
-      case RESPONSE_HEADERS -> storeMayBlock && request.getResponseHeaders().getEndOfStream();
-      case RESPONSE_BODY -> storeMayBlock && request.getResponseBody().getEndOfStream();
+      // Only what the store knows locally is read here (LedgerStore#knownExhausted).
+      case REQUEST_HEADERS -> false;
+      case RESPONSE_TRAILERS -> endMayBlock;
+      case RESPONSE_HEADERS -> endMayBlock && request.getResponseHeaders().getEndOfStream();
+      case RESPONSE_BODY -> endMayBlock && request.getResponseBody().getEndOfStream();
       case REQUEST_TRAILERS, REQUEST_NOT_SET -> false;
     };
   }

@@ -3,6 +3,7 @@ package io.llmcap.server.ledger;
 import io.llmcap.server.cap.CapInstance;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Where spend and reservations live. Implementations: the embedded memory store (journaled to
@@ -28,6 +29,21 @@ public interface LedgerStore extends AutoCloseable {
   boolean settle(String callId, long actualNanos, Instant now) throws LedgerException;
 
   /**
+   * {@link #settle}, without making the caller wait for the store where it can: the settle is
+   * then applied shortly after, in the background, and one that fails is kept and retried as a
+   * failed {@link #settle} is. Until it is applied the call's hold still counts (other calls see
+   * less room, never more). The default settles at once.
+   */
+  default void settleSoon(String callId, long actualNanos, Instant now) throws LedgerException {
+    settle(callId, actualNanos, now);
+  }
+
+  /** Whether {@link #settleSoon} may wait on I/O; as {@link #mayBlock} unless the store settles in the background. */
+  default boolean settleSoonMayBlock() {
+    return mayBlock();
+  }
+
+  /**
    * Adds spend that was metered without a reservation: the store could not be reached when the
    * call asked to reserve, and {@code store.onFailure: open} let it through. {@code amountNanos}
    * goes into {@code spent} of every given cap, limits notwithstanding (the call already ran).
@@ -44,6 +60,16 @@ public interface LedgerStore extends AutoCloseable {
    */
   default boolean mayBlock() {
     return true;
+  }
+
+  /**
+   * An enforcing cap among {@code caps} whose spend has reached its limit, as far as this process
+   * knows without waiting on I/O; empty when it knows of none. Never authoritative: a reservation
+   * asks the store. The memory store knows exactly; a networked store answers from what recent
+   * answers showed (spend only grows within a window, so an exhausted cap stays exhausted).
+   */
+  default Optional<CapStatus> knownExhausted(List<CapInstance> caps, Instant now) throws LedgerException {
+    return Optional.empty();
   }
 
   /** Current counters of the given instances (zeroes for instances never touched). */

@@ -103,6 +103,21 @@ public final class TimedLedgerStore implements LedgerStore {
   }
 
   @Override
+  public java.util.Optional<CapStatus> knownExhausted(List<CapInstance> caps, Instant now) throws LedgerException {
+    return delegate.knownExhausted(caps, now);
+  }
+
+  @Override
+  public void settleSoon(String callId, long actualNanos, Instant now) throws LedgerException {
+    delegate.settleSoon(callId, actualNanos, now);
+  }
+
+  @Override
+  public boolean settleSoonMayBlock() {
+    return delegate.settleSoonMayBlock();
+  }
+
+  @Override
   public boolean mayBlock() {
     return delegate.mayBlock();
   }

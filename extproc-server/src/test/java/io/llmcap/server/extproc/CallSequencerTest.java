@@ -115,7 +115,7 @@ class CallSequencerTest {
   }
 
   @Test
-  void storeRoundTripsAndLargeBodiesMayBlockAndStreamedChunksDoNot() {
+  void reservationsSettlementsAndLargeBodiesMayBlockAndHeadersAndStreamedChunksDoNot() {
     ProcessingRequest headers = ProcessingRequest.newBuilder().setRequestHeaders(HttpHeaders.getDefaultInstance())
         .build();
     ProcessingRequest smallBody = body(1_000, false);
@@ -125,15 +125,21 @@ class CallSequencerTest {
     ProcessingRequest lastChunk = ProcessingRequest.newBuilder().setResponseBody(HttpBody.newBuilder()
         .setEndOfStream(true)).build();
 
-    assertEquals(false, ExtProcService.mayBlock(headers, false));
-    assertEquals(false, ExtProcService.mayBlock(smallBody, false));
-    assertEquals(true, ExtProcService.mayBlock(largeBody, false));
-    assertEquals(false, ExtProcService.mayBlock(lastChunk, false));
+    // The embedded store: only large bodies leave the transport thread.
+    assertEquals(false, ExtProcService.mayBlock(headers, false, false));
+    assertEquals(false, ExtProcService.mayBlock(smallBody, false, false));
+    assertEquals(true, ExtProcService.mayBlock(largeBody, false, false));
+    assertEquals(false, ExtProcService.mayBlock(lastChunk, false, false));
 
-    assertEquals(true, ExtProcService.mayBlock(headers, true));
-    assertEquals(true, ExtProcService.mayBlock(smallBody, true));
-    assertEquals(false, ExtProcService.mayBlock(chunk, true));
-    assertEquals(true, ExtProcService.mayBlock(lastChunk, true));
+    // Redis: the reservation waits on it; the settlement is queued in the background.
+    assertEquals(false, ExtProcService.mayBlock(headers, true, false), "headers read only what the store knows locally");
+    assertEquals(true, ExtProcService.mayBlock(smallBody, true, false));
+    assertEquals(false, ExtProcService.mayBlock(chunk, true, false));
+    assertEquals(false, ExtProcService.mayBlock(lastChunk, true, false));
+
+    // A store whose settle waits (a journal synced on every write), or a call metered while the store was down.
+    assertEquals(true, ExtProcService.mayBlock(lastChunk, true, true));
+    assertEquals(false, ExtProcService.mayBlock(chunk, true, true));
   }
 
   private static ProcessingRequest body(int size, boolean endOfStream) {

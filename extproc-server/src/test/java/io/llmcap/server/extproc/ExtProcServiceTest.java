@@ -620,9 +620,12 @@ class ExtProcServiceTest {
     var store = new io.llmcap.server.testing.SwitchableLedgerStore(plain.ledger()).down(true);
     startWith(new Engine(plain.config(), plain.catalog(), plain.policy(), plain.providers(), null, store, clock));
     try (var call = new ExtProcTestClient(channel, "openai")) {
-      ProcessingResponse h = call.requestHeaders(OPENAI_CHAT, false);
-      assertEquals(503, h.getImmediateResponse().getStatus().getCodeValue());
+      // The headers phase reads only what the store knows locally; the reservation finds it down.
+      assertTrue(call.requestHeaders(OPENAI_CHAT, false).hasRequestHeaders());
+      ProcessingResponse b = call.requestBody(chatBody(""));
+      assertEquals(503, b.getImmediateResponse().getStatus().getCodeValue());
     }
+    assertEquals(0, reserved(plain));
   }
 
   private void awaitSettled(Engine engine) throws Exception {

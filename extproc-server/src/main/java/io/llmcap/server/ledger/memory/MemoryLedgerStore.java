@@ -4,6 +4,7 @@ import static io.llmcap.server.ledger.LedgerArguments.distinct;
 import static io.llmcap.server.ledger.LedgerArguments.requireCallId;
 import static io.llmcap.server.ledger.LedgerArguments.requireNotNegative;
 
+import io.llmcap.server.cap.CapAction;
 import io.llmcap.server.cap.CapInstance;
 import io.llmcap.server.ledger.CapStatus;
 import io.llmcap.server.ledger.LedgerException;
@@ -19,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -275,6 +277,17 @@ public final class MemoryLedgerStore implements LedgerStore {
     }
     flush();
     return outcome;
+  }
+
+  /** Exactly: the counters are in this process. */
+  @Override
+  public Optional<CapStatus> knownExhausted(List<CapInstance> caps, Instant now) throws LedgerException {
+    for (CapStatus status : status(caps, now)) {
+      if (status.exhausted() && status.cap().action() == CapAction.ENFORCE) {
+        return Optional.of(status);
+      }
+    }
+    return Optional.empty();
   }
 
   /**

@@ -21,14 +21,18 @@ import java.util.Optional;
  */
 final class ExhaustedCapsView {
   private final Cache<String, List<CapStatus>> byCapList;
+  /** Each exhausted enforcing cap seen in an answer (status or a denied reservation), by instance key. */
+  private final Cache<String, CapStatus> byCap;
 
   ExhaustedCapsView(Duration ttl) {
     this.byCapList = Caffeine.newBuilder().expireAfterWrite(ttl).maximumSize(10_000).build();
+    this.byCap = Caffeine.newBuilder().expireAfterWrite(ttl).maximumSize(10_000).build();
   }
 
   /** Forgets every remembered answer (after a reset, no remembered exhaustion is true any more). */
   void clear() {
     byCapList.invalidateAll();
+    byCap.invalidateAll();
   }
 
   /** Keeps a fresh status answer if it shows an exhausted enforcing cap. */
@@ -36,9 +40,36 @@ final class ExhaustedCapsView {
     for (CapStatus s : answer) {
       if (s.exhausted() && s.cap().action() == CapAction.ENFORCE) {
         byCapList.put(listKey(caps), answer);
+        rememberEach(answer);
         return;
       }
     }
+  }
+
+  /** Keeps every exhausted enforcing cap of a fresh answer, each on its own. */
+  void rememberEach(List<CapStatus> answer) {
+    for (CapStatus s : answer) {
+      if (s.exhausted() && s.cap().action() == CapAction.ENFORCE) {
+        byCap.put(s.cap().key(), s);
+      }
+    }
+  }
+
+  /**
+   * An enforcing cap among {@code caps} that a recent answer showed spent to its limit, re-read
+   * against its current definition (a reload may raise the limit) while its window is open.
+   */
+  Optional<CapStatus> knownExhausted(List<CapInstance> caps, Instant now) {
+    for (CapInstance cap : caps) {
+      CapStatus seen = byCap.getIfPresent(cap.key());
+      if (seen != null && cap.windowEnd().isAfter(now) && cap.action() == CapAction.ENFORCE) {
+        CapStatus current = new CapStatus(cap, seen.spentNanos(), seen.reservedNanos());
+        if (current.exhausted()) {
+          return Optional.of(current);
+        }
+      }
+    }
+    return Optional.empty();
   }
 
   /** A recent answer for exactly these caps that still denies at {@code now}, re-read against their current definitions. */

@@ -9,6 +9,7 @@ import io.lettuce.core.SslOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
 import io.lettuce.core.api.sync.RedisScriptingCommands;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
@@ -41,6 +42,7 @@ final class RedisConnector implements AutoCloseable {
   private final String description;
   private volatile StatefulConnection<String, String> connection;
   private volatile RedisScriptingCommands<String, String> commands;
+  private volatile RedisScriptingAsyncCommands<String, String> asyncCommands;
 
   RedisConnector(RedisEndpoint endpoint, RedisLedgerStore.Options options) {
     this.endpoint = endpoint;
@@ -106,10 +108,12 @@ final class RedisConnector implements AutoCloseable {
     if (cluster != null) {
       StatefulRedisClusterConnection<String, String> c = cluster.connect();
       connection = c;
+      asyncCommands = c.async();
       commands = c.sync();
     } else {
       StatefulRedisConnection<String, String> c = standalone.connect();
       connection = c;
+      asyncCommands = c.async();
       commands = c.sync();
     }
   }
@@ -117,6 +121,11 @@ final class RedisConnector implements AutoCloseable {
   /** The script commands, or null while the first connection has not been made. */
   RedisScriptingCommands<String, String> commands() {
     return commands;
+  }
+
+  /** The same commands without waiting for answers, or null while not connected yet. */
+  RedisScriptingAsyncCommands<String, String> asyncCommands() {
+    return asyncCommands;
   }
 
   /** Connected now (Lettuce may be reconnecting after having been connected). */

@@ -147,12 +147,16 @@ public final class RedisLedgerStore implements LedgerStore {
   }
 
   private final RedisConnector connector;
+  /** Settles that may wait for the background settler; past this they go to the replay queue. */
+  static final int SETTLE_QUEUE = 16_384;
+
   private final RedisKeys keys;
   private final Duration holdTtl;
   private final Clock clock;
   private final Options options;
   private final ExhaustedCapsView exhausted;
   private final SettleReplayQueue replay;
+  private final BackgroundSettler settler;
   private final ScheduledExecutorService maintenance;
   private volatile boolean closed;
   private volatile String lastConnectFailure = "not tried yet";
@@ -166,6 +170,22 @@ public final class RedisLedgerStore implements LedgerStore {
     this.exhausted = options.exhaustedCacheTtl().isZero()
         ? null : new ExhaustedCapsView(options.exhaustedCacheTtl());
     this.replay = new SettleReplayQueue(options.settleReplayCapacity());
+    this.settler = new BackgroundSettler(SETTLE_QUEUE, options.commandTimeout(), new BackgroundSettler.Redis() {
+      @Override
+      public java.util.concurrent.CompletableFuture<?> send(SettleReplayQueue.PendingSettle p) {
+        var redis = connector.asyncCommands();
+        if (redis == null || closed) {
+          throw new IllegalStateException("not connected to Redis");
+        }
+        return redis.evalsha(SETTLE.sha(), ScriptOutputType.INTEGER, settleKeys(p.callId()),
+            settleArgs(p.callId(), p.nanos(), p.at()).toArray(String[]::new)).toCompletableFuture();
+      }
+
+      @Override
+      public void settleNow(SettleReplayQueue.PendingSettle p) throws LedgerException {
+        settleInRedis(p.callId(), p.nanos(), p.at());
+      }
+    }, p -> logDropped(replay.add(p)));
     this.maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "llmcap-redis-ledger");
       t.setDaemon(true);
@@ -258,6 +278,9 @@ public final class RedisLedgerStore implements LedgerStore {
     }
     if ("D".equals(code)) {
       int blocking = (int) asLong(reply.get(1)) - 1;
+      if (exhausted != null) {
+        exhausted.rememberEach(statuses);
+      }
       return new ReserveOutcome.Denied(statuses.get(blocking), statuses);
     }
     return new ReserveOutcome.Granted(statuses, shadowWouldDeny);
@@ -276,6 +299,27 @@ public final class RedisLedgerStore implements LedgerStore {
           + "when Redis answers (its hold is charged in full if that takes longer than "
           + holdTtl + ")", e.getCause());
     }
+  }
+
+  /**
+   * Queues the settle for {@link BackgroundSettler}, which sends queued settles in pipelined
+   * bursts: the call's last reply does not wait for Redis. When that queue is full, or a settle
+   * fails, it joins the replay queue, as a {@link #settle} that failed does.
+   */
+  @Override
+  public void settleSoon(String callId, long actualNanos, Instant now) {
+    requireCallId(callId);
+    Objects.requireNonNull(now, "now");
+    requireNotNegative(actualNanos, "actualNanos");
+    SettleReplayQueue.PendingSettle p = new SettleReplayQueue.PendingSettle(callId, actualNanos, now);
+    if (!settler.offer(p)) {
+      logDropped(replay.add(p));
+    }
+  }
+
+  @Override
+  public boolean settleSoonMayBlock() {
+    return false;
   }
 
   @Override
@@ -304,6 +348,16 @@ public final class RedisLedgerStore implements LedgerStore {
       exhausted.remember(caps, out);
     }
     return out;
+  }
+
+  /**
+   * From the exhausted-caps view only: caps this replica saw spent to their limit in a status
+   * answer or a denied reservation within {@code exhaustedCacheTtl}. No round trip, so the
+   * request-headers phase never waits on Redis; the reservation stays the authoritative check.
+   */
+  @Override
+  public Optional<CapStatus> knownExhausted(List<CapInstance> caps, Instant now) {
+    return exhausted == null ? Optional.empty() : exhausted.knownExhausted(caps, now);
   }
 
   /** One script round trip that reads no cap (it sweeps expired holds, usually none). */
@@ -382,6 +436,7 @@ public final class RedisLedgerStore implements LedgerStore {
     if (closed) {
       return;
     }
+    settler.close();
     closed = true;
     maintenance.shutdownNow();
     if (replay.size() > 0) {
@@ -454,11 +509,18 @@ public final class RedisLedgerStore implements LedgerStore {
 
   private boolean settleInRedis(String callId, long actualNanos, Instant now)
       throws LedgerException {
-    String[] k = {keys.holds(), keys.hold(callId), keys.ended(callId)};
+    return asLong(runValue(SETTLE, "settle", settleKeys(callId), settleArgs(callId, actualNanos, now))) == 1;
+  }
+
+  private String[] settleKeys(String callId) {
+    return new String[] {keys.holds(), keys.hold(callId), keys.ended(callId)};
+  }
+
+  private List<String> settleArgs(String callId, long actualNanos, Instant now) {
     List<String> args = new ArrayList<>(commonArgs(now));
     args.add(Long.toString(actualNanos));
     args.add(callId);
-    return asLong(runValue(SETTLE, "settle", k, args)) == 1;
+    return args;
   }
 
   /** Reconnects, replays queued settles, sweeps expired holds; never throws. */

@@ -179,6 +179,65 @@ class RedisLedgerStoreBehaviourTest {
   }
 
   @Test
+  void aDeniedReservationTeachesTheViewSoTheHeadersPhaseDeniesWithoutRedis() throws Exception {
+    RedisLedgerStore store = open();
+    CapInstance cap = daily("learnt", 100);
+    CapInstance other = daily("roomy", 1_000_000);
+    assertTrue(store.knownExhausted(List.of(cap, other), clock.instant()).isEmpty(), "nothing seen yet");
+    store.reserve(id("1"), List.of(cap), 100, clock.instant());
+    store.settle(id("1"), 100, clock.instant());
+    assertTrue(store.knownExhausted(List.of(cap), clock.instant()).isEmpty(), "a settle is not an answer it reads");
+    assertTrue(store.reserve(id("2"), List.of(cap, other), 1, clock.instant()) instanceof ReserveOutcome.Denied);
+
+    redis.command("CLIENT", "PAUSE", "2000", "ALL");
+    try {
+      long t0 = System.nanoTime();
+      assertEquals(cap.capName(), store.knownExhausted(List.of(other, cap), clock.instant()).orElseThrow().cap()
+          .capName());
+      assertTrue(System.nanoTime() - t0 < TimeUnit.MILLISECONDS.toNanos(100), "answered locally");
+      CapInstance raised = new CapInstance(cap.capName(), "", "day", cap.windowStart(),
+          cap.windowEnd(), 1_000, CapAction.ENFORCE);
+      assertTrue(store.knownExhausted(List.of(raised), clock.instant()).isEmpty(), "a raised limit has room");
+    } finally {
+      redis.command("CLIENT", "UNPAUSE");
+    }
+  }
+
+  @Test
+  void settleSoonDoesNotWaitForRedisAndItsSettleLandsEvenWhenRedisWasPaused() throws Exception {
+    RedisLedgerStore store = open();
+    CapInstance cap = daily("soon", 1_000);
+    store.reserve(id("1"), List.of(cap), 500, clock.instant());
+    store.settleSoon(id("1"), 120, clock.instant());
+    awaitCounters(store, cap, 120, 0);
+
+    store.reserve(id("2"), List.of(cap), 300, clock.instant());
+    redis.command("CLIENT", "PAUSE", "1500", "ALL");
+    long t0 = System.nanoTime();
+    store.settleSoon(id("2"), 80, clock.instant());
+    store.settleSoon(id("2"), 80, clock.instant()); // a repeat is as harmless as with settle
+    assertTrue(System.nanoTime() - t0 < TimeUnit.MILLISECONDS.toNanos(100), "queued, not sent");
+    awaitCounters(store, cap, 200, 0);
+  }
+
+  private void awaitCounters(RedisLedgerStore store, CapInstance cap, long spent, long reserved) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    CapStatus s = null;
+    while (System.nanoTime() < deadline) {
+      try {
+        s = store.status(List.of(cap), clock.instant()).get(0);
+        if (s.spentNanos() == spent && s.reservedNanos() == reserved) {
+          return;
+        }
+      } catch (LedgerException stillPaused) {
+        // Redis is paused: ask again
+      }
+      Thread.sleep(20);
+    }
+    assertEquals(spent + "/" + reserved, s == null ? "no answer" : s.spentNanos() + "/" + s.reservedNanos());
+  }
+
+  @Test
   void aReplicaKilledWithAHoldIsChargedOnceAfterTheTtlAndReleasesItsReservation()
       throws Exception {
     CapInstance cap = daily("killed", 1_000_000);
