@@ -79,7 +79,7 @@ public final class BenchMain {
           Path.of(m.getOrDefault("out", "bench/target/bench-results")),
           !m.containsKey("no-wait"),
           Integer.parseInt(m.getOrDefault("connections", "2")),
-          List.of(m.getOrDefault("server-jvm", "-Xms256m -Xmx256m -XX:+UseG1GC").split(" ")),
+          List.of(m.getOrDefault("server-jvm", "-Xms256m -Xmx256m -XX:+UseG1GC -XX:MaxTenuringThreshold=1").split(" ")),
           duration(m.getOrDefault("jit-warmup", "40s")),
           m.getOrDefault("redis-cpus", cpus).equals("none") ? null : m.getOrDefault("redis-cpus", cpus));
     }

@@ -107,9 +107,13 @@ public final class TimedLedgerStore implements LedgerStore {
     return delegate.knownExhausted(caps, now);
   }
 
+  /** Timed as {@code settle}: what the call's path waits for (with Redis, queueing the settle). */
   @Override
   public void settleSoon(String callId, long actualNanos, Instant now) throws LedgerException {
-    delegate.settleSoon(callId, actualNanos, now);
+    settle.time(() -> {
+      delegate.settleSoon(callId, actualNanos, now);
+      return null;
+    });
   }
 
   @Override
