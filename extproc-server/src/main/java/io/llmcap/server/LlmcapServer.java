@@ -168,6 +168,14 @@ public final class LlmcapServer implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     blockingWork.shutdown();
+    try {
+      // A reservation still running there must finish before the store closes under it.
+      if (!blockingWork.awaitTermination(5, TimeUnit.SECONDS)) {
+        log.warn("decisions still running 5 s after shutdown; closing the store under them (their holds expire)");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     if (admin != null) {
       admin.close();
     }

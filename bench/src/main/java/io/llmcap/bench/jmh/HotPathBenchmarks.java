@@ -88,6 +88,17 @@ public class HotPathBenchmarks {
     return InputTokenBound.upperBound(counter, text2k, 2, 0, price);
   }
 
+  /** What a strict reservation counts first: the quick (UTF-8 byte) bound of the same texts. */
+  @Benchmark
+  public long inputTokenQuickBound2k() {
+    return InputTokenBound.upperBound(counter.quickBound(), text2k, 2, 0, price);
+  }
+
+  @Benchmark
+  public long inputTokenQuickBound1m() {
+    return InputTokenBound.upperBound(counter.quickBound(), text1m, 2, 0, price);
+  }
+
   @Benchmark
   public long inputTokenBound1m() {
     return InputTokenBound.upperBound(counter, text1m, 2, 0, price);

@@ -73,6 +73,12 @@ final class CallProcessor {
   /** Caps to charge at the end when the store was down at reserve time (onFailure: open), else null. */
   private volatile List<CapInstance> chargeWithoutHold;
   private volatile long reservedNanos;
+  /**
+   * A quick-bound hold's request and plan, kept so that a call charged its whole reservation (a
+   * cut stream, usage that cannot be read) is charged its exact bound instead; null otherwise.
+   */
+  private volatile ParsedRequest refinableRequest;
+  private volatile CostPlan heldPlan;
   private volatile ModelPrice price;
   private volatile UsageParser usage;
   private volatile int upstreamStatus;
@@ -271,18 +277,22 @@ final class CallProcessor {
         // Held from here on: whatever fails next, the terminal path settles this hold.
         price = modelPrice;
         reservedNanos = plan.amountNanos();
+        keepForFullCharge(request, plan);
         reserved = true;
         ReserveOutcome.Granted granted = (ReserveOutcome.Granted) outcome;
         if (clamped) {
           mutated = api.withMaxOutputTokens(body, plan.outputTokens());
         }
         List<CapStatus> shadowWouldDeny = granted.shadowWouldDeny();
+        long needs = plan.amountNanos();
         if (!shadowWouldDeny.isEmpty() && plan.refinable()) {
-          shadowWouldDeny = wouldDenyExactly(shadowWouldDeny, plan, exactPlan(request, modelPrice, plan));
+          CostPlan exact = exactPlan(request, modelPrice, plan);
+          shadowWouldDeny = wouldDenyExactly(shadowWouldDeny, plan, exact);
+          needs = exact.amountNanos();
         }
         for (CapStatus wouldDeny : shadowWouldDeny) {
-          log.info("[{}] shadow cap '{}' would deny this call (needs {}, remaining {})", callId,
-              wouldDeny.cap().capName(), NanoUsd.format(plan.amountNanos()), NanoUsd.format(wouldDeny.remainingNanos()));
+          log.info("[{}] shadow cap '{}' would deny this call (needs {}, had {})", callId, wouldDeny.cap().capName(),
+              NanoUsd.format(needs), NanoUsd.format(roomBefore(wouldDeny, plan)));
         }
         remainingAfterReserve = tightestRemaining(granted.caps());
         report(clamped ? CallListener.Outcome.CLAMPED : CallListener.Outcome.ALLOWED, plan.amountNanos(),
@@ -296,6 +306,7 @@ final class CallProcessor {
         // charged to its caps when it ends (replayed by the store once it answers again).
         price = modelPrice;
         reservedNanos = plan.amountNanos();
+        keepForFullCharge(request, plan);
         chargeWithoutHold = caps;
         report(CallListener.Outcome.ALLOWED_STORE_DOWN, 0, List.of(), List.of(), null, null);
       }
@@ -339,12 +350,55 @@ final class CallProcessor {
   private static List<CapStatus> wouldDenyExactly(List<CapStatus> wouldDeny, CostPlan quick, CostPlan exact) {
     List<CapStatus> still = new java.util.ArrayList<>(wouldDeny.size());
     for (CapStatus s : wouldDeny) {
-      long roomBefore = s.cap().limitNanos() - s.spentNanos() - (s.reservedNanos() - quick.amountNanos());
-      if (exact.amountNanos() > roomBefore) {
+      if (exact.amountNanos() > roomBefore(s, quick)) {
         still.add(s);
       }
     }
     return still;
+  }
+
+  /** The room a cap had before this call's hold ({@code s} is its status after the hold). */
+  private static long roomBefore(CapStatus s, CostPlan held) {
+    return Math.max(0, s.cap().limitNanos() - s.spentNanos() - (s.reservedNanos() - held.amountNanos()));
+  }
+
+  /** Texts kept past the decision for an exact full charge; longer prompts are charged their quick hold. */
+  static final int KEEP_FOR_FULL_CHARGE_CHARS = 64 * 1024;
+
+  private void keepForFullCharge(ParsedRequest request, CostPlan plan) {
+    if (!plan.refinable()) {
+      return;
+    }
+    long chars = 0;
+    for (String text : request.promptTexts()) {
+      chars += text.length();
+    }
+    if (chars <= KEEP_FOR_FULL_CHARGE_CHARS) {
+      refinableRequest = request;
+      heldPlan = plan;
+    }
+  }
+
+  /**
+   * What a call is charged when it is charged its whole reservation: the hold, or its exact bound
+   * when the hold was a quick one (never more than the hold; the exact bound still never
+   * under-counts). Counted only here, in that rare case.
+   */
+  private long fullCharge() {
+    ParsedRequest request = refinableRequest;
+    CostPlan held = heldPlan;
+    if (request == null || held == null) {
+      return reservedNanos;
+    }
+    CostPlan exact = exactPlan(request, price, held);
+    if (exact != held && exact.outputTokens() != held.outputTokens()) {
+      try {
+        exact = exact.withOutputTokens(price, held.outputTokens()); // the clamped limit that was sent
+      } catch (UnpriceableUsageException e) {
+        return reservedNanos;
+      }
+    }
+    return Math.min(reservedNanos, exact.amountNanos());
   }
 
   private record ClampResult(ImmediateResponse response, CapStatus blocking, CostPlan plan, ReserveOutcome outcome) {}
@@ -460,6 +514,14 @@ final class CallProcessor {
   }
 
   /**
+   * A call let through while the store was down (store.onFailure: open): any message may end it
+   * (an internal error settles at once), and ending it charges the store synchronously.
+   */
+  boolean metersWithoutHold() {
+    return chargeWithoutHold != null;
+  }
+
+  /**
    * Whether ending this call may wait on the store: settling a hold may not (a store that settles
    * in the background), charging a call metered while the store was down may.
    */
@@ -479,8 +541,9 @@ final class CallProcessor {
     UsageSnapshot observed = usage == null ? UsageSnapshot.NONE : usage.snapshot();
     long amount = forwarded
         ? Settlement.amount(callId, upstreamStatus, fromUpstream, unmeterable, observed, settlementPrice(observed),
-            reservedNanos)
+            this::fullCharge)
         : 0;
+    refinableRequest = null;
     if (chargeWithoutHold != null) {
       chargeUnreserved(amount, why);
       return;

@@ -3,6 +3,7 @@ package io.llmcap.server.extproc;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,14 +47,23 @@ final class CallSequencer {
       } finally {
         if (pending.decrementAndGet() > 0) {
           // Events given while this one ran wait in the queue: hand them to the pool.
-          pool.execute(this::drain);
+          schedule();
         }
       }
       return;
     }
     queued.add(event);
     if (pending.getAndIncrement() == 0) {
+      schedule();
+    }
+  }
+
+  private void schedule() {
+    try {
       pool.execute(this::drain);
+    } catch (RejectedExecutionException e) {
+      // The pool is shut down (the server is stopping): the stream's last events still run, here.
+      drain();
     }
   }
 
@@ -72,7 +82,7 @@ final class CallSequencer {
         left = pending.decrementAndGet();
         if (!returned && left > 0) {
           // An Error escapes this thread; the stream's later events still run, in order.
-          pool.execute(this::drain);
+          schedule();
         }
       }
     } while (left > 0);

@@ -114,12 +114,14 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
     return new StreamObserver<>() {
       @Override
       public void onNext(ProcessingRequest request) {
-        sequencer.run(() -> handle(request), mayBlock(request, storeMayBlock, processor.endMayBlock()));
+        boolean block = mayBlock(request, storeMayBlock, processor.endMayBlock())
+            || storeMayBlock && processor.metersWithoutHold();
+        sequencer.run(() -> handle(request), block);
       }
 
       private void handle(ProcessingRequest request) {
-        if (stream.ended) {
-          return;
+        if (stream.ended || context.isCancelled()) {
+          return; // a message queued behind a reset: its cancellation, next, ends the call
         }
         CallProcessor.Reply reply = processor.handle(request);
         if (stream.ended || context.isCancelled()) {

@@ -18,9 +18,10 @@ import org.slf4j.LoggerFactory;
  *       timeout, a reset) is not the provider's word, and the provider may be generating: it is
  *       charged like a cut stream.
  *   <li>Anything else (a stream cut by the client or Envoy, a timeout, a body we could not read,
- *       usage we could not price) is charged the <b>full reservation</b>. Providers keep generating
- *       after a disconnect and may bill output they never report; charging the proven upper bound is
- *       the only choice that never under-counts.
+ *       usage we could not price) is charged the <b>full reservation</b> (for a hold taken at the
+ *       quick byte bound, the exact bound of the same call, which is never more). Providers keep
+ *       generating after a disconnect and may bill output they never report; charging the proven
+ *       upper bound is the only choice that never under-counts.
  * </ul>
  */
 final class Settlement {
@@ -28,20 +29,24 @@ final class Settlement {
 
   private Settlement() {}
 
+  /**
+   * @param fullCharge the call's whole reservation, or a lower proven bound of it (a quick-bound
+   *     hold charges its exact bound); asked only when the call is charged in full
+   */
   static long amount(String callId, int upstreamStatus, boolean fromUpstream, boolean unmeterable,
-      UsageSnapshot usage, ModelPrice price, long reservedNanos) {
+      UsageSnapshot usage, ModelPrice price, java.util.function.LongSupplier fullCharge) {
     boolean upstreamError = upstreamStatus != 0 && (upstreamStatus < 200 || upstreamStatus >= 300);
     if (usage.complete() && !unmeterable) {
       try {
         return CostCalculator.cost(price, usage.usage());
       } catch (UnpriceableUsageException e) {
         log.warn("[{}] usage cannot be priced ({}); charging the full reservation", callId, e.getMessage());
-        return reservedNanos;
+        return fullCharge.getAsLong();
       }
     }
     if (upstreamError && fromUpstream) {
       return 0;
     }
-    return reservedNanos;
+    return fullCharge.getAsLong();
   }
 }

@@ -187,7 +187,26 @@ class ExtProcServiceTest {
       call.closeLikeEnvoy();
     }
     awaitSettled(engine);
-    assertEquals(held, spent(engine, "org"));
+    // The hold was the quick byte bound; the whole-reservation charge is the call's exact bound.
+    assertEquals(strictHold(chatBody(",\"stream\":true"), CostPlan.Counting.EXACT), spent(engine, "org"));
+    assertTrue(spent(engine, "org") <= held);
+  }
+
+  @Test
+  void aCutStreamHeldAtTheQuickBoundIsChargedItsExactBoundNotTheHold() throws Exception {
+    long quick = strictHold(LONG_PROMPT_BODY, CostPlan.Counting.QUICK);
+    long exact = strictHold(LONG_PROMPT_BODY, CostPlan.Counting.EXACT);
+    Engine engine = start("caps: [{name: org, limitUsd: 10, window: day}]");
+    try (var call = new ExtProcTestClient(channel, "openai")) {
+      call.requestHeaders(OPENAI_CHAT, false);
+      assertTrue(call.requestBody(LONG_PROMPT_BODY).hasRequestBody());
+      assertEquals(quick, reserved(engine));
+      call.responseHeaders(headers(":status", "200", "content-type", "application/json"), false);
+      call.closeLikeEnvoy(); // the client left before the response
+    }
+    awaitSettled(engine);
+    assertEquals(exact, spent(engine, "org"), "charged the proven exact bound, not the looser hold");
+    assertEquals(0, reserved(engine));
   }
 
   @Test
@@ -216,7 +235,9 @@ class ExtProcServiceTest {
       call.responseHeaders(headers(":status", "504", "content-type", "text/plain"), false);
       call.responseBody("upstream request timeout", true);
     }
-    assertEquals(held, spent(engine, "org"));
+    // Charged in full: the exact bound of the call, never more than its (quick) hold.
+    assertEquals(strictHold(chatBody(""), CostPlan.Counting.EXACT), spent(engine, "org"));
+    assertTrue(spent(engine, "org") <= held);
   }
 
   @Test
@@ -283,7 +304,8 @@ class ExtProcServiceTest {
           "x-envoy-upstream-service-time", "5"), false);
       call.responseBody("{\"id\":\"x\",\"object\":\"chat.completion\",\"choices\":[],\"usage\":{}}", true);
     }
-    assertEquals(held, spent(engine, "org"));
+    assertEquals(strictHold(chatBody(""), CostPlan.Counting.EXACT), spent(engine, "org"));
+    assertTrue(spent(engine, "org") <= held);
   }
 
   @Test

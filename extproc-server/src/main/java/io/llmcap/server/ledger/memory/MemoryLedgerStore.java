@@ -279,12 +279,22 @@ public final class MemoryLedgerStore implements LedgerStore {
     return outcome;
   }
 
-  /** Exactly: the counters are in this process. */
+  /**
+   * From the counters as they are, without sweeping expired holds or touching the journal (so it
+   * never writes or syncs): spend only grows, and an expired hold not swept yet can only make a cap
+   * look less spent, which the reservation then sees.
+   */
   @Override
-  public Optional<CapStatus> knownExhausted(List<CapInstance> caps, Instant now) throws LedgerException {
-    for (CapStatus status : status(caps, now)) {
-      if (status.exhausted() && status.cap().action() == CapAction.ENFORCE) {
-        return Optional.of(status);
+  public Optional<CapStatus> knownExhausted(List<CapInstance> caps, Instant now) {
+    synchronized (lock) {
+      for (CapInstance cap : caps) {
+        if (cap.action() != CapAction.ENFORCE || !cap.windowEnd().isAfter(now)) {
+          continue;
+        }
+        CapStatus status = LedgerState.statusOf(state.counter(cap.key()), cap);
+        if (status.exhausted()) {
+          return Optional.of(status);
+        }
       }
     }
     return Optional.empty();

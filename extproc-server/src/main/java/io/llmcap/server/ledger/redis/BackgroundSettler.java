@@ -59,7 +59,10 @@ final class BackgroundSettler implements AutoCloseable {
 
   /** Queues a settle; false when the queue is full or closing (the caller then replays it). */
   boolean offer(PendingSettle settle) {
-    return !stopping && queue.offer(settle);
+    synchronized (this) {
+      // With close() taking the same lock, nothing is queued after close() stopped taking settles.
+      return !stopping && queue.offer(settle);
+    }
   }
 
   /** Settles queued and not yet answered. */
@@ -129,7 +132,9 @@ final class BackgroundSettler implements AutoCloseable {
    */
   @Override
   public void close() {
-    stopping = true;
+    synchronized (this) {
+      stopping = true;
+    }
     try {
       thread.join(timeout.multipliedBy(4).plusSeconds(1).toMillis());
     } catch (InterruptedException e) {

@@ -437,8 +437,16 @@ public final class RedisLedgerStore implements LedgerStore {
       return;
     }
     settler.close();
-    closed = true;
     maintenance.shutdownNow();
+    if (replay.size() > 0 && connector.commands() != null) {
+      try {
+        // Settles that failed in the settler's last bursts get one more try before the connection goes.
+        replayPendingSettles();
+      } catch (LedgerException | RuntimeException e) {
+        log.debug("last replay before closing failed: {}", e.getMessage());
+      }
+    }
+    closed = true;
     if (replay.size() > 0) {
       log.warn("Closing the Redis ledger with {} settles not replayed; their holds are charged in "
           + "full when their TTL passes", replay.size());
