@@ -37,6 +37,12 @@ final class Soak {
       try (ServerHandle handle = ServerHandle.start(options.serverCpus(), options.serverJvm(),
           BenchMain.serverArgs(options.store(), caps), out.resolve("soak-server.log"));
            LoadGenerator load = new LoadGenerator(handle.port(), options.connections())) {
+        Workload chat = Workload.chat("chat 2 KB", 2 * 1024);
+        if (!options.jitWarmup().isZero()) {
+          // As the suite does: a cold server on one core falls behind the first minute's calls while C2 compiles.
+          System.err.printf("   JIT warm-up: %s, 8 calls in flight%n", Suite.describe(options.jitWarmup()));
+          load.closed(chat, 8, Duration.ZERO, options.jitWarmup(), () -> {}, () -> {});
+        }
         long begin = System.nanoTime();
         Thread sampler = new Thread(() -> {
           try {
@@ -57,7 +63,6 @@ final class Soak {
         }, "soak-sampler");
         sampler.setDaemon(true);
         sampler.start();
-        Workload chat = Workload.chat("chat 2 KB", 2 * 1024);
         run = load.open(chat, options.soakRate(), Duration.ZERO, options.duration(), () -> {}, () -> {});
         sampler.interrupt();
         sampler.join();
@@ -81,6 +86,10 @@ final class Soak {
         .append(String.format(Locale.ROOT, "- LLMCap on the %s store, chat 2 KB at %,.0f calls/s for %s: %,d calls, "
             + "%d failed%n", options.store(), options.soakRate(), Suite.describe(options.duration()),
             run.completed.get(), run.failed.get()));
+    if (!run.failures.isEmpty()) {
+      b.append("- Failures by reason: ").append(run.failures).append('\n');
+    }
+    b.append("- JIT warm-up before the soak: ").append(Suite.describe(options.jitWarmup())).append('\n');
     Histogram d = run.decision.getIntervalHistogram();
     b.append("- Decision latency over the whole soak (forced GCs included): p50 ").append(CaseResult.micros(d, 50))
         .append(", p99 ").append(CaseResult.micros(d, 99)).append(", p99.9 ").append(CaseResult.micros(d, 99.9))

@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
@@ -70,7 +69,7 @@ final class LedgerState {
    * ones (removing from a heap's middle costs O(n) per call; this costs O(1) amortised).
    */
   private PriorityQueue<Hold> byExpiry = newExpiryQueue(16);
-  private final LinkedHashMap<String, Instant> endedCalls = new LinkedHashMap<>();
+  private final EndedCallMemory endedCalls = new EndedCallMemory(MAX_REMEMBERED_ENDED_CALLS);
   /** Alert claims by instance key and threshold; dropped with their instance's window. */
   private final Map<String, AlertClaim> alertClaims = new HashMap<>();
   private Instant earliestWindowEnd = Instant.MAX;
@@ -80,8 +79,8 @@ final class LedgerState {
   }
 
   boolean isKnownCall(String callId, Instant now) {
-    forgetEndedCalls(now);
-    return holds.containsKey(callId) || endedCalls.containsKey(callId);
+    endedCalls.forgetUntil(now);
+    return holds.containsKey(callId) || endedCalls.contains(callId);
   }
 
   Hold hold(String callId) {
@@ -139,12 +138,7 @@ final class LedgerState {
       c.reserved = Math.max(0, c.reserved - hold.amount);
       c.spent = saturatingAdd(c.spent, chargeNanos);
     }
-    endedCalls.put(hold.callId, forgetAt);
-    if (endedCalls.size() > MAX_REMEMBERED_ENDED_CALLS) {
-      Iterator<String> oldest = endedCalls.keySet().iterator();
-      oldest.next();
-      oldest.remove();
-    }
+    endedCalls.add(hold.callId, forgetAt);
   }
 
   /** Holds whose TTL has passed at {@code now}, oldest first, still open. */
@@ -243,14 +237,6 @@ final class LedgerState {
     return new ArrayList<>(counters.values());
   }
 
-  private void forgetEndedCalls(Instant now) {
-    for (Iterator<Instant> it = endedCalls.values().iterator(); it.hasNext(); ) {
-      if (it.next().isAfter(now)) {
-        return;
-      }
-      it.remove();
-    }
-  }
 
   static CapStatus statusOf(Counter c, CapInstance as) {
     return c == null ? new CapStatus(as, 0, 0) : c.status(as);
