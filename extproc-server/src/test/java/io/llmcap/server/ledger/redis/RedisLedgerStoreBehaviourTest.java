@@ -71,6 +71,11 @@ class RedisLedgerStoreBehaviourTest {
         CapAction.ENFORCE);
   }
 
+  /** The same cap instance after a reload changed its limit. */
+  private static CapInstance withLimit(CapInstance cap, long limit) {
+    return new CapInstance(cap.capName(), "", "day", cap.windowStart(), cap.windowEnd(), limit, CapAction.ENFORCE);
+  }
+
   private String id(String s) {
     return run + "-" + s;
   }
@@ -166,8 +171,7 @@ class RedisLedgerStoreBehaviourTest {
       long t0 = System.nanoTime();
       assertTrue(store.status(List.of(cap), clock.instant()).get(0).exhausted());
       assertTrue(System.nanoTime() - t0 < TimeUnit.MILLISECONDS.toNanos(100), "answered locally");
-      CapInstance raised = new CapInstance(cap.capName(), "", "day", cap.windowStart(),
-          cap.windowEnd(), 1_000, CapAction.ENFORCE);
+      CapInstance raised = withLimit(cap, 1_000);
       assertThrows(LedgerException.class, () -> store.status(List.of(raised), clock.instant()),
           "a raised limit is not answered from the view");
       assertThrows(LedgerException.class,
@@ -195,9 +199,8 @@ class RedisLedgerStoreBehaviourTest {
       assertEquals(cap.capName(), store.knownExhausted(List.of(other, cap), clock.instant()).orElseThrow().cap()
           .capName());
       assertTrue(System.nanoTime() - t0 < TimeUnit.MILLISECONDS.toNanos(100), "answered locally");
-      CapInstance raised = new CapInstance(cap.capName(), "", "day", cap.windowStart(),
-          cap.windowEnd(), 1_000, CapAction.ENFORCE);
-      assertTrue(store.knownExhausted(List.of(raised), clock.instant()).isEmpty(), "a raised limit has room");
+      assertTrue(store.knownExhausted(List.of(withLimit(cap, 1_000)), clock.instant()).isEmpty(),
+          "a raised limit has room");
     } finally {
       redis.command("CLIENT", "UNPAUSE");
     }
