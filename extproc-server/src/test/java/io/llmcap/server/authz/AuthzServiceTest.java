@@ -65,4 +65,76 @@ class AuthzServiceTest {
             .setMethod("GET").setHost("example.com").setPath("/health")))).build();
     assertTrue(new AuthzService(() -> engine).decide(health).hasOkResponse());
   }
+
+  /** Collects what the gate answered and on which thread. */
+  private static final class Answer implements io.grpc.stub.StreamObserver<CheckResponse> {
+    final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+    volatile CheckResponse response;
+    volatile Throwable error;
+    volatile Thread thread;
+
+    @Override
+    public void onNext(CheckResponse value) {
+      response = value;
+      thread = Thread.currentThread();
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      error = t;
+      thread = Thread.currentThread();
+      done.countDown();
+    }
+
+    @Override
+    public void onCompleted() {
+      done.countDown();
+    }
+  }
+
+  @Test
+  void withAStoreThatMayBlockTheCheckRunsOnTheBlockingWorkPool() throws Exception {
+    Engine plain = TestEngines.inMemory("caps: [{name: org, limitUsd: 1, window: day}]", clock);
+    Engine engine = new Engine(plain.config(), plain.catalog(), plain.policy(), plain.providers(), null,
+        new io.llmcap.server.testing.SwitchableLedgerStore(plain.ledger()), clock);
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+    try {
+      Answer answer = new Answer();
+      new AuthzService(() -> engine, pool).check(openAiCall("checkout"), answer);
+      assertTrue(answer.done.await(5, java.util.concurrent.TimeUnit.SECONDS));
+      assertTrue(answer.response.hasOkResponse());
+      assertTrue(answer.thread != Thread.currentThread(), "answered from the pool, not the calling thread");
+
+      Answer embedded = new Answer();
+      Engine memory = TestEngines.inMemory("caps: [{name: org, limitUsd: 1, window: day}]", clock);
+      new AuthzService(() -> memory, pool).check(openAiCall("checkout"), embedded);
+      assertEquals(Thread.currentThread(), embedded.thread, "the embedded store is answered in place");
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void aFailingCheckOnThePoolAnswersInternalSoEnvoyFailsClosed() throws Exception {
+    Engine plain = TestEngines.inMemory("caps: [{name: org, limitUsd: 1, window: day}]", clock);
+    Engine engine = new Engine(plain.config(), plain.catalog(), plain.policy(), plain.providers(), null,
+        new io.llmcap.server.testing.SwitchableLedgerStore(plain.ledger()), clock);
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+    try {
+      Answer answer = new Answer();
+      // The engine is there to choose the thread, then decide() fails (a reload racing a bug, say).
+      java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+      java.util.function.Supplier<Engine> flaky = () -> {
+        if (reads.incrementAndGet() > 1) {
+          throw new IllegalStateException("a bug");
+        }
+        return engine;
+      };
+      new AuthzService(flaky, pool).check(openAiCall("checkout"), answer);
+      assertTrue(answer.done.await(5, java.util.concurrent.TimeUnit.SECONDS));
+      assertEquals(io.grpc.Status.Code.INTERNAL, io.grpc.Status.fromThrowable(answer.error).getCode());
+    } finally {
+      pool.shutdownNow();
+    }
+  }
 }
