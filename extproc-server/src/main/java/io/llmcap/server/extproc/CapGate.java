@@ -2,7 +2,6 @@ package io.llmcap.server.extproc;
 
 import io.llmcap.server.Engine;
 import io.llmcap.server.cap.CallAttributes;
-import io.llmcap.server.cap.CapAction;
 import io.llmcap.server.cap.CapInstance;
 import io.llmcap.server.ledger.CapStatus;
 import io.llmcap.server.ledger.LedgerException;
@@ -22,14 +21,12 @@ public final class CapGate {
   /** From the store's counters: one round trip on a networked store (the ext_authz gate, which sees no body). */
   public static Optional<CapStatus> exhaustedCap(Engine engine, CallAttributes call, Instant now)
       throws LedgerException {
-    List<CapInstance> caps = call.model() == null
-        ? engine.policy().matchingWithoutModel(call, now)
-        : engine.policy().matching(call, now);
+    List<CapInstance> caps = matching(engine, call, now);
     if (caps.isEmpty()) {
       return Optional.empty();
     }
     for (CapStatus status : engine.ledger().status(caps, now)) {
-      if (status.exhausted() && status.cap().action() == CapAction.ENFORCE) {
+      if (status.denies()) {
         return Optional.of(status);
       }
     }
@@ -43,9 +40,14 @@ public final class CapGate {
    */
   public static Optional<CapStatus> knownExhaustedCap(Engine engine, CallAttributes call, Instant now)
       throws LedgerException {
-    List<CapInstance> caps = call.model() == null
+    List<CapInstance> caps = matching(engine, call, now);
+    return caps.isEmpty() ? Optional.empty() : engine.ledger().knownExhausted(caps, now);
+  }
+
+  /** The caps that apply before the body names the model, or with it when the path does. */
+  private static List<CapInstance> matching(Engine engine, CallAttributes call, Instant now) {
+    return call.model() == null
         ? engine.policy().matchingWithoutModel(call, now)
         : engine.policy().matching(call, now);
-    return caps.isEmpty() ? Optional.empty() : engine.ledger().knownExhausted(caps, now);
   }
 }

@@ -24,10 +24,11 @@ import org.slf4j.LoggerFactory;
  * Cancellation, which is how Envoy ends every stream, is not an error: it settles the call.
  *
  * <p>Threads: the server runs this service on gRPC's transport threads (a direct executor), and
- * each stream's {@link CallSequencer} moves to the blocking-work pool only what may block there:
- * every store round trip when the store can block (Redis, a journal that syncs each write), and
- * request bodies over {@value #INLINE_BODY_BYTES} bytes (parsing a large prompt takes
- * milliseconds that other streams on the connection would wait).
+ * each stream's {@link CallSequencer} moves to the blocking-work pool only what may block there
+ * ({@link #mayBlock}): the reservation when the store can block (Redis, a journal that syncs each
+ * write), the end of a call when settling or charging it can, and request bodies over {@value
+ * #INLINE_BODY_BYTES} bytes (parsing a large prompt takes milliseconds that other streams on the
+ * connection would wait).
  */
 public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcessorImplBase {
   private static final Logger log = LoggerFactory.getLogger(ExtProcService.class);

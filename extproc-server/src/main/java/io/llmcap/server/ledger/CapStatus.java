@@ -1,5 +1,6 @@
 package io.llmcap.server.ledger;
 
+import io.llmcap.server.cap.CapAction;
 import io.llmcap.server.cap.CapInstance;
 
 /** One cap instance's counters at a point in time. */
@@ -13,5 +14,10 @@ public record CapStatus(CapInstance cap, long spentNanos, long reservedNanos) {
   /** Spent alone has reached the limit: no call can fit until the window resets. */
   public boolean exhausted() {
     return spentNanos >= cap.limitNanos();
+  }
+
+  /** An enforcing cap spent to its limit: every call it applies to is denied until its window resets. */
+  public boolean denies() {
+    return exhausted() && cap.action() == CapAction.ENFORCE;
   }
 }

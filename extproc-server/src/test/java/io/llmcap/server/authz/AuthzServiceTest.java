@@ -92,11 +92,15 @@ class AuthzServiceTest {
     }
   }
 
+  /** An engine whose store says it may block (as Redis does), over an in-memory ledger. */
+  private Engine blockingStoreEngine() {
+    Engine plain = TestEngines.inMemory("caps: [{name: org, limitUsd: 1, window: day}]", clock);
+    return TestEngines.with(plain.config(), new io.llmcap.server.testing.SwitchableLedgerStore(plain.ledger()), clock);
+  }
+
   @Test
   void withAStoreThatMayBlockTheCheckRunsOnTheBlockingWorkPool() throws Exception {
-    Engine plain = TestEngines.inMemory("caps: [{name: org, limitUsd: 1, window: day}]", clock);
-    Engine engine = new Engine(plain.config(), plain.catalog(), plain.policy(), plain.providers(), null,
-        new io.llmcap.server.testing.SwitchableLedgerStore(plain.ledger()), clock);
+    Engine engine = blockingStoreEngine();
     java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor();
     try {
       Answer answer = new Answer();
@@ -116,9 +120,7 @@ class AuthzServiceTest {
 
   @Test
   void aFailingCheckOnThePoolAnswersInternalSoEnvoyFailsClosed() throws Exception {
-    Engine plain = TestEngines.inMemory("caps: [{name: org, limitUsd: 1, window: day}]", clock);
-    Engine engine = new Engine(plain.config(), plain.catalog(), plain.policy(), plain.providers(), null,
-        new io.llmcap.server.testing.SwitchableLedgerStore(plain.ledger()), clock);
+    Engine engine = blockingStoreEngine();
     java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor();
     try {
       Answer answer = new Answer();

@@ -4,7 +4,6 @@ import static io.llmcap.server.ledger.LedgerArguments.distinct;
 import static io.llmcap.server.ledger.LedgerArguments.requireCallId;
 import static io.llmcap.server.ledger.LedgerArguments.requireNotNegative;
 
-import io.llmcap.server.cap.CapAction;
 import io.llmcap.server.cap.CapInstance;
 import io.llmcap.server.ledger.CapStatus;
 import io.llmcap.server.ledger.LedgerException;
@@ -288,11 +287,8 @@ public final class MemoryLedgerStore implements LedgerStore {
   public Optional<CapStatus> knownExhausted(List<CapInstance> caps, Instant now) {
     synchronized (lock) {
       for (CapInstance cap : caps) {
-        if (cap.action() != CapAction.ENFORCE || !cap.windowEnd().isAfter(now)) {
-          continue;
-        }
         CapStatus status = LedgerState.statusOf(state.counter(cap.key()), cap);
-        if (status.exhausted()) {
+        if (cap.windowEnd().isAfter(now) && status.denies()) {
           return Optional.of(status);
         }
       }

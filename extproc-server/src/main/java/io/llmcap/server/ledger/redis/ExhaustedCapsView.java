@@ -2,7 +2,6 @@ package io.llmcap.server.ledger.redis;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import io.llmcap.server.cap.CapAction;
 import io.llmcap.server.cap.CapInstance;
 import io.llmcap.server.ledger.CapStatus;
 import java.time.Duration;
@@ -38,7 +37,7 @@ final class ExhaustedCapsView {
   /** Keeps a fresh status answer if it shows an exhausted enforcing cap. */
   void remember(List<CapInstance> caps, List<CapStatus> answer) {
     for (CapStatus s : answer) {
-      if (s.exhausted() && s.cap().action() == CapAction.ENFORCE) {
+      if (s.denies()) {
         byCapList.put(listKey(caps), answer);
         rememberEach(answer);
         return;
@@ -49,7 +48,7 @@ final class ExhaustedCapsView {
   /** Keeps every exhausted enforcing cap of a fresh answer, each on its own. */
   void rememberEach(List<CapStatus> answer) {
     for (CapStatus s : answer) {
-      if (s.exhausted() && s.cap().action() == CapAction.ENFORCE) {
+      if (s.denies()) {
         byCap.put(s.cap().key(), s);
       }
     }
@@ -62,9 +61,9 @@ final class ExhaustedCapsView {
   Optional<CapStatus> knownExhausted(List<CapInstance> caps, Instant now) {
     for (CapInstance cap : caps) {
       CapStatus seen = byCap.getIfPresent(cap.key());
-      if (seen != null && cap.windowEnd().isAfter(now) && cap.action() == CapAction.ENFORCE) {
+      if (seen != null && cap.windowEnd().isAfter(now)) {
         CapStatus current = new CapStatus(cap, seen.spentNanos(), seen.reservedNanos());
-        if (current.exhausted()) {
+        if (current.denies()) {
           return Optional.of(current);
         }
       }
@@ -87,7 +86,7 @@ final class ExhaustedCapsView {
         return Optional.empty();
       }
       CapStatus s = new CapStatus(cap, old.spentNanos(), old.reservedNanos());
-      stillDenies |= s.exhausted() && cap.action() == CapAction.ENFORCE;
+      stillDenies |= s.denies();
       current.add(s);
     }
     return stillDenies ? Optional.of(current) : Optional.empty();
